@@ -1,0 +1,2 @@
+//! The rudder binary.
+fn main() {}

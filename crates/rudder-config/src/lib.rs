@@ -1,0 +1,1 @@
+//! rudder-config (being built).

@@ -1,0 +1,1 @@
+//! rudder-core (being built).

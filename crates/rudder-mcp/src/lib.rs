@@ -1,0 +1,1 @@
+//! rudder-mcp (being built).

@@ -1,0 +1,1 @@
+//! rudder-policy (being built).

@@ -1,0 +1,254 @@
+//! Permission vocabulary shared by the policy, the agent and the front ends:
+//! modes, approval requests and answers, and permission updates.
+//!
+//! Contract: Claude Code's permission modes (CLAUDE-CODE-INTERFACE.md §3.1)
+//! and the Agent SDK's `can_use_tool` / `PermissionUpdate` wire shapes
+//! (§10.3).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How tool calls that no rule decides are treated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PermissionMode {
+    /// Ask on first use of each tool that needs approval.
+    #[default]
+    #[serde(alias = "manual")]
+    Default,
+    /// File edits inside the working directories are approved automatically.
+    AcceptEdits,
+    /// Read-only exploration: no edits, no commands but read-only ones.
+    Plan,
+    /// Never ask: whatever is not allowed beforehand is denied.
+    DontAsk,
+    /// Skip prompts (refused for root outside a sandbox unless forced).
+    BypassPermissions,
+}
+
+impl PermissionMode {
+    /// All modes in Shift+Tab cycle order (bypass last).
+    pub const ALL: [PermissionMode; 5] = [
+        Self::Default,
+        Self::AcceptEdits,
+        Self::Plan,
+        Self::DontAsk,
+        Self::BypassPermissions,
+    ];
+
+    /// The mode's wire name, e.g. `acceptEdits`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::AcceptEdits => "acceptEdits",
+            Self::Plan => "plan",
+            Self::DontAsk => "dontAsk",
+            Self::BypassPermissions => "bypassPermissions",
+        }
+    }
+}
+
+impl fmt::Display for PermissionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PermissionMode {
+    type Err = String;
+
+    /// Parses a wire name (`manual` is accepted for `default`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "manual" {
+            return Ok(Self::Default);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+            .ok_or_else(|| {
+                format!("unknown permission mode `{text}`: expected one of default, acceptEdits, plan, dontAsk, bypassPermissions")
+            })
+    }
+}
+
+/// A rule value inside a [`PermissionUpdate`]: `Bash` + `npm test:*`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleValue {
+    /// Tool name, e.g. `Bash`.
+    pub tool_name: String,
+    /// The specifier between the parentheses, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_content: Option<String>,
+}
+
+impl fmt::Display for RuleValue {
+    /// The rule in settings syntax: `Tool` or `Tool(content)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule_content {
+            Some(content) => write!(f, "{}({content})", self.tool_name),
+            None => f.write_str(&self.tool_name),
+        }
+    }
+}
+
+/// Where a permission update is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UpdateDestination {
+    /// `~/.claude/settings.json`.
+    UserSettings,
+    /// `.claude/settings.json`.
+    ProjectSettings,
+    /// `.claude/settings.local.json`.
+    LocalSettings,
+    /// This session only.
+    Session,
+}
+
+/// A change to the permission state, as the Agent SDK's `PermissionUpdate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum PermissionUpdate {
+    /// Add rules with a behavior.
+    #[serde(rename_all = "camelCase")]
+    AddRules {
+        /// Rules to add.
+        rules: Vec<RuleValue>,
+        /// `allow`, `deny` or `ask`.
+        behavior: RuleBehavior,
+        /// Where to store them.
+        destination: UpdateDestination,
+    },
+    /// Switch the permission mode.
+    #[serde(rename_all = "camelCase")]
+    SetMode {
+        /// The new mode.
+        mode: PermissionMode,
+        /// Where to store it.
+        destination: UpdateDestination,
+    },
+    /// Add working directories.
+    #[serde(rename_all = "camelCase")]
+    AddDirectories {
+        /// Absolute paths.
+        directories: Vec<String>,
+        /// Where to store them.
+        destination: UpdateDestination,
+    },
+}
+
+/// Which list a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleBehavior {
+    /// Run without asking.
+    Allow,
+    /// Never run.
+    Deny,
+    /// Always ask.
+    Ask,
+}
+
+/// A tool call the policy could not allow on its own, put to the front end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    /// The `tool_use` id of the call.
+    pub tool_use_id: String,
+    /// Tool name.
+    pub tool_name: String,
+    /// The call's input.
+    pub input: Value,
+    /// Why approval is needed, for the person reading the prompt.
+    pub reason: String,
+    /// Updates that "always allow" would apply (e.g. a rule for the local
+    /// settings file).
+    #[serde(default)]
+    pub suggestions: Vec<PermissionUpdate>,
+    /// For path-based asks: the resolved path outside the allowed area.
+    #[serde(default)]
+    pub blocked_path: Option<String>,
+}
+
+/// The front end's answer to an [`ApprovalRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "behavior", rename_all = "lowercase")]
+pub enum ApprovalDecision {
+    /// Run the call.
+    Allow {
+        /// A replacement input (the SDK's `updatedInput`), else the original.
+        #[serde(default, rename = "updatedInput")]
+        updated_input: Option<Value>,
+        /// Updates to remember (e.g. "always allow" rules).
+        #[serde(default, rename = "updatedPermissions")]
+        updated_permissions: Vec<PermissionUpdate>,
+    },
+    /// Refuse the call; `message` goes back to the model.
+    Deny {
+        /// Why; sent to the model as the tool error.
+        message: String,
+        /// Also stop the turn.
+        #[serde(default)]
+        interrupt: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_print_wire_names() {
+        for mode in PermissionMode::ALL {
+            assert_eq!(mode.as_str().parse::<PermissionMode>().unwrap(), mode);
+            assert_eq!(serde_json::to_value(mode).unwrap(), mode.as_str());
+        }
+        assert_eq!(
+            "manual".parse::<PermissionMode>().unwrap(),
+            PermissionMode::Default
+        );
+        assert!("yolo".parse::<PermissionMode>().is_err());
+    }
+
+    #[test]
+    fn permission_update_matches_sdk_wire_shape() {
+        let update = PermissionUpdate::AddRules {
+            rules: vec![RuleValue {
+                tool_name: "Bash".into(),
+                rule_content: Some("touch f".into()),
+            }],
+            behavior: RuleBehavior::Allow,
+            destination: UpdateDestination::LocalSettings,
+        };
+        assert_eq!(
+            serde_json::to_string(&update).unwrap(),
+            r#"{"type":"addRules","rules":[{"toolName":"Bash","ruleContent":"touch f"}],"behavior":"allow","destination":"localSettings"}"#
+        );
+    }
+
+    #[test]
+    fn sdk_allow_answer_parses() {
+        let decision: ApprovalDecision =
+            serde_json::from_str(r#"{"behavior":"allow","updatedInput":{"command":"ls"}}"#)
+                .unwrap();
+        assert!(matches!(
+            decision,
+            ApprovalDecision::Allow {
+                updated_input: Some(_),
+                ..
+            }
+        ));
+        let deny: ApprovalDecision =
+            serde_json::from_str(r#"{"behavior":"deny","message":"no"}"#).unwrap();
+        assert!(matches!(
+            deny,
+            ApprovalDecision::Deny {
+                interrupt: false,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,1 @@
+//! rudder-testkit (being built).

@@ -1,0 +1,2 @@
+//! rudder-mock.
+fn main() {}

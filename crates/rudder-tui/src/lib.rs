@@ -1,0 +1,1 @@
+//! rudder-tui (being built).
