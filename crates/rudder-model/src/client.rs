@@ -55,6 +55,14 @@ pub enum ModelError {
     /// The caller cancelled the request.
     #[error("the request was cancelled")]
     Cancelled,
+    /// Every attempt failed with a transient error; `last` is the final one.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    GaveUp {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The error of the last attempt.
+        last: Box<ModelError>,
+    },
 }
 
 impl ModelError {
@@ -63,6 +71,7 @@ impl ModelError {
         match self {
             Self::Http { status, .. } => Some(*status),
             Self::Stream { kind, .. } if kind == "overloaded_error" => Some(529),
+            Self::GaveUp { last, .. } => last.status(),
             _ => None,
         }
     }
