@@ -1,5 +1,6 @@
 //! State shared by the tool calls of one session: which files were read,
-//! the Bash working directory, background shells and the todo list.
+//! the Bash working directory, background shells, the todo list and
+//! WebFetch's page cache.
 //!
 //! One `SessionToolState` belongs to one session; it is dropped (and its
 //! background shells killed) when the session ends.
@@ -10,6 +11,7 @@ use std::sync::Mutex;
 use crate::read_tracker::ReadTracker;
 use crate::shells::ShellRegistry;
 use crate::todo::TodoItem;
+use crate::web_fetch::cache::WebCache;
 
 /// Per-session tool state.
 pub struct SessionToolState {
@@ -21,6 +23,8 @@ pub struct SessionToolState {
     pub bash_cwd: Mutex<PathBuf>,
     /// The todo list (TodoWrite replaces it whole).
     pub todos: Mutex<Vec<TodoItem>>,
+    /// Pages WebFetch fetched in the last 15 minutes.
+    pub web_cache: WebCache,
 }
 
 impl SessionToolState {
@@ -31,6 +35,7 @@ impl SessionToolState {
             shells: ShellRegistry::default(),
             bash_cwd: Mutex::new(project_dir),
             todos: Mutex::new(Vec::new()),
+            web_cache: WebCache::default(),
         }
     }
 

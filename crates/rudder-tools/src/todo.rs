@@ -1,4 +1,6 @@
-//! The TodoWrite tool's item type.
+//! The TodoWrite tool's item type (CLAUDE-CODE-INTERFACE.md §2.2:
+//! `{content, status: pending|in_progress|completed, activeForm}`, no
+//! other fields). Plain data; the tool lives in `todo_write.rs`.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +18,7 @@ pub enum TodoStatus {
 
 /// One item of the todo list, as Claude Code's TodoWrite schema defines it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TodoItem {
     /// Imperative description, e.g. "Run the tests".
     pub content: String,
