@@ -1,0 +1,109 @@
+//! Test doubles: a [`Driver`] that records what the app asked of it.
+//!
+//! Owns: [`FakeDriver`] and helpers to build apps and keys. Must never: be
+//! compiled outside tests.
+
+use std::sync::{Arc, Mutex};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures::future::BoxFuture;
+use rudder_protocol::content::ContentBlock;
+use rudder_protocol::permission::PermissionMode;
+
+use crate::app::App;
+use crate::driver::{CommandError, Driver, DriverCommand, StatusSnapshot};
+use crate::history::History;
+use crate::options::TuiOptions;
+
+/// One thing the app asked the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Call {
+    Submit(String),
+    Steer(String),
+    Interrupt,
+    SetMode(PermissionMode),
+    Command(DriverCommand),
+}
+
+/// Records calls; commands answer `Ok("done: …")`.
+#[derive(Default)]
+pub(crate) struct FakeDriver {
+    pub(crate) calls: Mutex<Vec<Call>>,
+    pub(crate) status: Mutex<StatusSnapshot>,
+}
+
+fn text_of(prompt: &[ContentBlock]) -> String {
+    prompt.iter().filter_map(ContentBlock::as_text).collect()
+}
+
+impl FakeDriver {
+    fn record(&self, call: Call) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(call);
+        }
+    }
+
+    /// Calls so far (and forgets them).
+    pub(crate) fn take(&self) -> Vec<Call> {
+        self.calls
+            .lock()
+            .map(|mut calls| std::mem::take(&mut *calls))
+            .unwrap_or_default()
+    }
+}
+
+impl Driver for FakeDriver {
+    fn submit(&self, prompt: Vec<ContentBlock>) {
+        self.record(Call::Submit(text_of(&prompt)));
+    }
+
+    fn steer(&self, prompt: Vec<ContentBlock>) {
+        self.record(Call::Steer(text_of(&prompt)));
+    }
+
+    fn interrupt(&self) {
+        self.record(Call::Interrupt);
+    }
+
+    fn set_permission_mode(&self, mode: PermissionMode) -> Result<(), String> {
+        self.record(Call::SetMode(mode));
+        if let Ok(mut status) = self.status.lock() {
+            status.permission_mode = mode;
+        }
+        Ok(())
+    }
+
+    fn command<'a>(
+        &'a self,
+        command: DriverCommand,
+    ) -> BoxFuture<'a, Result<String, CommandError>> {
+        self.record(Call::Command(command.clone()));
+        Box::pin(async move { Ok(format!("done: {command:?}")) })
+    }
+
+    fn status(&self) -> StatusSnapshot {
+        self.status
+            .lock()
+            .map(|status| status.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// An 80×24 app over a fresh fake driver.
+pub(crate) fn app_with(options: TuiOptions) -> (App, Arc<FakeDriver>) {
+    let driver = Arc::new(FakeDriver::default());
+    let app = App::new(driver.clone(), options, History::in_memory(100), (80, 24));
+    (app, driver)
+}
+
+/// A key press without modifiers.
+pub(crate) fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Types text, one key per character.
+pub(crate) fn type_text(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        app.on_key(key(KeyCode::Char(ch)), std::time::Instant::now());
+    }
+}
