@@ -1,1 +1,19 @@
-//! rudder-core (being built).
+//! rudder's agent: sessions, request building, the turn loop, tool
+//! orchestration and transcripts.
+//!
+//! A front end creates a [`session::Session`] with its services
+//! ([`session::SessionDeps`]), submits user turns, and renders the
+//! [`rudder_protocol::AgentEvent`]s it receives. This crate never prints.
+
+pub mod accounting;
+pub mod environment;
+pub mod events;
+pub mod paths;
+pub mod permissions;
+pub mod prompt;
+pub mod request;
+pub mod session;
+pub mod transcript;
+
+pub use events::EventSink;
+pub use session::{Session, SessionConfig, SessionDeps, SessionError};

@@ -14,8 +14,8 @@
 
 use std::fmt;
 
-use crate::http;
 use crate::client::ModelError;
+use crate::http;
 
 /// How requests authenticate.
 #[derive(Clone, PartialEq, Eq)]

@@ -20,8 +20,8 @@ use futures::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use rudder_protocol::{MessagesRequest, StreamEvent};
 
-pub use config::{AnthropicConfig, Auth};
 use crate::http::{self, Flow, FrameTranslator};
+pub use config::{AnthropicConfig, Auth};
 
 use crate::client::{EventStream, ModelClient, ModelError};
 use crate::sse::{SseError, SseFrame};

@@ -25,8 +25,8 @@ use rudder_protocol::MessagesRequest;
 
 pub use request::chat_completions_body;
 
-use crate::http;
 use crate::client::{EventStream, ModelClient, ModelError};
+use crate::http;
 
 const API_KEY_VAR: &str = "OPENAI_API_KEY";
 const BASE_URL_VAR: &str = "OPENAI_BASE_URL";

@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use super::chunk::{Chunk, ToolCallDelta};
 
-use crate::http::{Flow, FrameTranslator, quote};
 use crate::client::ModelError;
+use crate::http::{Flow, FrameTranslator, quote};
 use crate::sse::{SseError, SseFrame};
 
 /// The block being streamed.

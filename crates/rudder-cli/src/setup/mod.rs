@@ -1,0 +1,397 @@
+//! Turning the command line, the settings files and the environment into a
+//! session's configuration and services, before anything is sent.
+//!
+//! Order (so that nothing from an untrusted project runs or redirects
+//! traffic — ARCHITECTURE.md "Nothing runs before trust"): the folder's
+//! trust is decided first; settings load with that answer (project `env`,
+//! hooks, helpers and allow rules are withheld until trusted); only then
+//! is the environment overlay built, from which the model client takes its
+//! base URL and key. Problems that do not stop the run (a malformed
+//! settings file, a withheld key) become notices printed on stderr.
+
+mod gate;
+mod model;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rudder_config::env::{EnvOverrides, effective_lookup, env_overrides};
+use rudder_config::memory::{load_memory, render_memory};
+use rudder_config::settings::{
+    CliSettings, LoadedSettings, SettingsRequest, load_settings, withheld_notice,
+};
+use rudder_config::{ConfigPaths, SourceSet};
+use rudder_core::permissions::PermissionGate;
+use rudder_core::prompt::SystemPromptOptions;
+use rudder_core::session::{InitExtras, RequestSink};
+use rudder_core::{SessionConfig, paths};
+use rudder_model::ModelClient;
+use rudder_model::retry::RetryPolicy;
+use rudder_protocol::request::ThinkingConfig;
+use rudder_tools::ToolLimits;
+use rudder_tools::registry::ToolRegistry;
+
+use crate::args::Args;
+use crate::exit::Exit;
+use model::{ModelFlags, model_setup};
+
+/// Output token cap when `CLAUDE_CODE_MAX_OUTPUT_TOKENS` is unset (what
+/// Claude Code sends for Sonnet-class models).
+const DEFAULT_MAX_TOKENS: u32 = 32_000;
+
+/// Why a run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The command line is wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The environment or configuration cannot work (exit 1).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl SetupError {
+    /// The process exit status for this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Self::Usage(_) => Exit::Usage,
+            Self::Config(_) => Exit::Failure,
+        }
+    }
+}
+
+/// How the session begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A new session.
+    New,
+    /// Continue the transcript at `path` (`--continue`, `--resume`);
+    /// `fork` copies it under a new session id.
+    Resume {
+        /// The transcript to rebuild the session from.
+        path: PathBuf,
+        /// `--fork-session`.
+        fork: bool,
+    },
+}
+
+/// Everything a front end needs to run a session.
+pub struct Setup {
+    /// The session's configuration.
+    pub config: SessionConfig,
+    /// The model client.
+    pub client: Arc<dyn ModelClient>,
+    /// Built-in tools offered to the model.
+    pub tools: Arc<ToolRegistry>,
+    /// The permission policy.
+    pub gate: Arc<dyn PermissionGate>,
+    /// New session or resume.
+    pub start: Start,
+    /// Things the person should know (printed on stderr before the run).
+    pub notices: Vec<String>,
+}
+
+impl Setup {
+    /// Builds the setup for `args` from the process environment.
+    ///
+    /// Errors: [`SetupError::Usage`] for contradictory or invalid flags,
+    /// [`SetupError::Config`] when no home directory, no credential or no
+    /// session to resume can be found.
+    pub async fn from_args(args: &Args) -> Result<Self, SetupError> {
+        let process = |name: &str| std::env::var(name).ok();
+        let cwd = std::env::current_dir()
+            .and_then(|dir| dir.canonicalize())
+            .map_err(|error| {
+                SetupError::Config(format!("cannot resolve the working directory: {error}"))
+            })?;
+        let rudder_home = paths::rudder_home(&process)
+            .ok_or_else(|| SetupError::Config("neither RUDDER_HOME nor HOME is set".to_owned()))?;
+        let mut notices = Vec::new();
+
+        let trusted = gate::is_trusted(args, &rudder_home, &cwd);
+        let config_paths = ConfigPaths::from_env(&cwd, &process);
+        let sources = match &args.setting_sources {
+            Some(list) => {
+                SourceSet::parse(list).map_err(|error| SetupError::Usage(error.to_string()))?
+            }
+            None => SourceSet::ALL,
+        };
+        let cli_settings = args
+            .settings
+            .as_deref()
+            .map(|value| CliSettings::from_arg(value, &cwd));
+        let loaded = load_settings(&SettingsRequest {
+            paths: &config_paths,
+            sources,
+            cli: cli_settings.as_ref(),
+            trusted,
+        });
+        notices.extend(loaded.warnings.iter().map(ToString::to_string));
+        notices.extend(withheld_notice(&loaded.withheld));
+
+        let lookup = effective_lookup(&loaded.settings.env, &process);
+        let (env, env_errors) = env_overrides(&lookup);
+        notices.extend(env_errors.iter().map(ToString::to_string));
+
+        let chosen = model_setup(
+            &ModelFlags {
+                model: args.model.as_deref(),
+                provider: args.provider.as_deref(),
+                base_url: args.base_url.as_deref(),
+                betas: &args.betas,
+            },
+            &loaded.settings,
+            &env,
+            &lookup,
+        )
+        .map_err(SetupError::Config)?;
+
+        let mut tools = ToolRegistry::builtin();
+        if let Some(list) = &args.tools {
+            restrict_tools(&mut tools, list);
+        }
+        let start = start_mode(args, &rudder_home, &cwd)?;
+        let session_id = session_id(args, &start)?;
+        let spill_dir = paths::session_dir(&rudder_home, &cwd, &session_id).join("tool-results");
+        let sandbox_writable = [rudder_tools::bash::cwd_record_dir(&spill_dir)];
+        let built = gate::build(args, &loaded, &cwd, &lookup, &sandbox_writable)
+            .map_err(SetupError::Usage)?;
+        notices.extend(built.notices);
+        tools.retain(|name| !built.gate.removes_tool(name));
+
+        let memory = load_memory(&config_paths, sources);
+        notices.extend(memory.warnings.iter().map(ToString::to_string));
+        let mut first_message_context = Vec::new();
+        if !memory.files.is_empty() {
+            first_message_context.push(render_memory(&memory.files));
+        }
+
+        let config = SessionConfig {
+            session_id,
+            cwd: cwd.clone(),
+            rudder_home,
+            model: chosen.model,
+            small_model: chosen.small_model,
+            max_tokens: max_tokens(&env),
+            thinking: thinking(args, &env),
+            system_prompt: system_prompt(args)?,
+            max_turns: args.max_turns,
+            max_budget_usd: args.max_budget_usd,
+            cache_breakpoints: !env.disable_prompt_caching,
+            retry: retry_policy(&lookup),
+            tool_limits: tool_limits(&env),
+            trusted,
+            persist: !args.no_session_persistence,
+            permission_mode: built.mode,
+            child_env: child_env(&loaded, &cwd),
+            first_message_context,
+            request_sink: request_sink(args.print_request.as_deref())?,
+            init_extras: InitExtras {
+                api_key_source: chosen.api_key_source,
+                output_style: "default".to_owned(),
+                ..InitExtras::default()
+            },
+        };
+        Ok(Self {
+            config,
+            client: chosen.client,
+            tools: Arc::new(tools),
+            gate: built.gate,
+            start,
+            notices,
+        })
+    }
+}
+
+/// `--tools`: `""` none, `default` all, else a comma list of names.
+fn restrict_tools(tools: &mut ToolRegistry, list: &str) {
+    let list = list.trim();
+    if list == "default" {
+        return;
+    }
+    let keep: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    tools.retain(|name| keep.contains(&name));
+}
+
+/// The session id: the resumed transcript's own id (records are appended
+/// to it), else `--session-id` (must be a UUID; with `--fork-session` it
+/// names the fork), else a new random one.
+fn session_id(args: &Args, start: &Start) -> Result<String, SetupError> {
+    if let Start::Resume { path, fork: false } = start
+        && let Some(id) = path.file_stem().and_then(|stem| stem.to_str())
+    {
+        return Ok(id.to_owned());
+    }
+    match &args.session_id {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .map(|uuid| uuid.to_string())
+            .map_err(|_| {
+                SetupError::Usage(format!("--session-id must be a valid UUID, got `{id}`"))
+            }),
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+/// `--continue` / `--resume <id>` → the transcript to resume.
+fn start_mode(
+    args: &Args,
+    rudder_home: &std::path::Path,
+    cwd: &std::path::Path,
+) -> Result<Start, SetupError> {
+    let project = paths::project_dir(rudder_home, cwd);
+    let path = match (&args.resume, args.continue_session) {
+        (Some(id), _) if !id.is_empty() => {
+            let path = paths::transcript_path(rudder_home, cwd, id);
+            if !path.is_file() {
+                return Err(SetupError::Config(format!(
+                    "no session `{id}` in this directory (looked for {})",
+                    path.display()
+                )));
+            }
+            path
+        }
+        (Some(_), _) => {
+            return Err(SetupError::Usage(
+                "--resume needs a session id in headless mode (the picker is interactive)"
+                    .to_owned(),
+            ));
+        }
+        (None, true) => {
+            rudder_core::session::restore::latest_transcript(&project).ok_or_else(|| {
+                SetupError::Config(format!(
+                    "no earlier session to continue in {}",
+                    cwd.display()
+                ))
+            })?
+        }
+        (None, false) => return Ok(Start::New),
+    };
+    Ok(Start::Resume {
+        path,
+        fork: args.fork_session,
+    })
+}
+
+fn max_tokens(env: &EnvOverrides) -> u32 {
+    env.max_output_tokens
+        .and_then(|tokens| u32::try_from(tokens).ok())
+        .unwrap_or(DEFAULT_MAX_TOKENS)
+}
+
+/// `--max-thinking-tokens`, else `MAX_THINKING_TOKENS`; 0 or
+/// `--thinking disabled` means off.
+fn thinking(args: &Args, env: &EnvOverrides) -> Option<ThinkingConfig> {
+    if args.thinking.as_deref() == Some("disabled") {
+        return None;
+    }
+    let budget = args
+        .max_thinking_tokens
+        .map(u64::from)
+        .or(env.max_thinking_tokens)
+        .filter(|budget| *budget > 0)?;
+    Some(ThinkingConfig::Enabled {
+        budget_tokens: u32::try_from(budget).unwrap_or(u32::MAX),
+    })
+}
+
+fn system_prompt(args: &Args) -> Result<SystemPromptOptions, SetupError> {
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path)
+            .map_err(|error| SetupError::Usage(format!("cannot read {}: {error}", path.display())))
+    };
+    let replace = match (&args.system_prompt, &args.system_prompt_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => Some(read(path)?),
+        (None, None) => None,
+    };
+    let append = match (&args.append_system_prompt, &args.append_system_prompt_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => Some(read(path)?),
+        (None, None) => None,
+    };
+    Ok(SystemPromptOptions {
+        replace,
+        append,
+        output_style: None,
+    })
+}
+
+/// Retry policy; `RUDDER_MAX_RETRIES` and `RUDDER_STALL_TIMEOUT_MS` (ms)
+/// override the defaults (documented in docs/configuration.md).
+fn retry_policy(lookup: &dyn Fn(&str) -> Option<String>) -> RetryPolicy {
+    let number = |name: &str| lookup(name).and_then(|value| value.trim().parse::<u64>().ok());
+    let mut policy = RetryPolicy::default();
+    if let Some(retries) = number("RUDDER_MAX_RETRIES") {
+        policy.max_retries = u32::try_from(retries).unwrap_or(u32::MAX);
+    }
+    if let Some(ms) = number("RUDDER_STALL_TIMEOUT_MS").filter(|ms| *ms > 0) {
+        policy.stall_timeout = Duration::from_millis(ms);
+    }
+    policy
+}
+
+fn tool_limits(env: &EnvOverrides) -> ToolLimits {
+    let defaults = ToolLimits::default();
+    ToolLimits {
+        bash_default_timeout_ms: env
+            .bash_default_timeout_ms
+            .unwrap_or(defaults.bash_default_timeout_ms),
+        bash_max_timeout_ms: env
+            .bash_max_timeout_ms
+            .unwrap_or(defaults.bash_max_timeout_ms),
+        bash_max_output_chars: env
+            .bash_max_output_length
+            .and_then(|chars| usize::try_from(chars).ok())
+            .unwrap_or(defaults.bash_max_output_chars),
+        ..defaults
+    }
+}
+
+/// Environment for child processes: the settings `env` block (project
+/// values only once trusted — the loader already withheld them) and
+/// `CLAUDE_PROJECT_DIR`.
+fn child_env(loaded: &LoadedSettings, cwd: &std::path::Path) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = loaded
+        .settings
+        .env
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    env.push(("CLAUDE_PROJECT_DIR".to_owned(), cwd.display().to_string()));
+    env
+}
+
+/// `--print-request FILE` (or `-` for stderr): every request body, byte
+/// for byte, one per line.
+fn request_sink(target: Option<&str>) -> Result<Option<RequestSink>, SetupError> {
+    use std::io::Write;
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    if target == "-" {
+        let sink: RequestSink = Arc::new(|body: &[u8]| {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(body).and_then(|()| err.write_all(b"\n"));
+        });
+        return Ok(Some(sink));
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(target)
+        .map_err(|error| {
+            SetupError::Usage(format!("--print-request: cannot open {target}: {error}"))
+        })?;
+    let file = std::sync::Mutex::new(file);
+    let sink: RequestSink = Arc::new(move |body: &[u8]| {
+        if let Ok(mut file) = file.lock() {
+            let _ = file.write_all(body).and_then(|()| file.write_all(b"\n"));
+        }
+    });
+    Ok(Some(sink))
+}

@@ -1,0 +1,15 @@
+//! Behaviour of the `rudder` binary and the workspace rules it ships under.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "cli/agent_sdk.rs"]
+mod agent_sdk;
+#[path = "cli/e2e.rs"]
+mod e2e;
+#[path = "cli/faults.rs"]
+mod faults;
+#[path = "cli/layering.rs"]
+mod layering;
+#[path = "cli/support.rs"]
+mod support;

@@ -1,0 +1,176 @@
+//! Shared helpers of the end-to-end tests: a throwaway git repository, the
+//! real `rudder` binary pointed at the testkit server with a private home,
+//! and readers for its stream-json output and transcript.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rudder_protocol::MessagesRequest;
+use rudder_protocol::cache::{CacheOrder, cache_order};
+use rudder_testkit::{MockServer, RecordedRequest};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A scratch repository plus a private `RUDDER_HOME` and `HOME`.
+pub struct Workspace {
+    /// Holds the directories alive.
+    _root: TempDir,
+    /// The repository (the run's working directory), canonical.
+    pub repo: PathBuf,
+    /// `RUDDER_HOME`.
+    pub home: PathBuf,
+}
+
+impl Workspace {
+    /// A git repository holding `files` (path relative to the repo, content).
+    pub fn git(files: &[(&str, &str)]) -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let repo = root.path().join("repo");
+        let home = root.path().join("home");
+        std::fs::create_dir_all(&repo).expect("repo dir");
+        std::fs::create_dir_all(&home).expect("home dir");
+        let repo = repo.canonicalize().expect("canonical repo");
+        for (path, content) in files {
+            let path = repo.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("parent dir");
+            }
+            std::fs::write(path, content).expect("write fixture");
+        }
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &["add", "-A"],
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                "init",
+            ],
+        ] {
+            let status = Command::new("git")
+                .args(args)
+                .current_dir(&repo)
+                .status()
+                .expect("git runs");
+            assert!(status.success(), "git {args:?} failed");
+        }
+        Self {
+            _root: root,
+            repo,
+            home,
+        }
+    }
+
+    /// `rudder` run in the repo against `server`, with a clean environment:
+    /// no real key, no real home, no inherited Anthropic variables.
+    pub fn rudder(&self, server: &MockServer) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rudder"));
+        command
+            .current_dir(&self.repo)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("RUDDER_HOME", self.home.join(".rudder"))
+            .env("ANTHROPIC_BASE_URL", server.base_url())
+            .env("ANTHROPIC_API_KEY", "test-key")
+            .env("ANTHROPIC_MODEL", "claude-sonnet-4-5");
+        command
+    }
+
+    /// A path inside the repo, as a string for scripted tool inputs.
+    pub fn path(&self, relative: &str) -> String {
+        self.repo.join(relative).display().to_string()
+    }
+
+    /// The transcript files written under `RUDDER_HOME`.
+    pub fn transcripts(&self) -> Vec<PathBuf> {
+        let projects = self.home.join(".rudder").join("projects");
+        let mut found = Vec::new();
+        for project in std::fs::read_dir(&projects).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(project.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if file.path().extension().is_some_and(|ext| ext == "jsonl") {
+                    found.push(file.path());
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The stdout lines of a stream-json run, parsed.
+pub fn records(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
+        })
+        .collect()
+}
+
+/// The `result` record (the last line).
+pub fn result_of(output: &Output) -> Value {
+    let records = records(output);
+    let last = records.last().cloned().unwrap_or(Value::Null);
+    assert_eq!(
+        last["type"],
+        "result",
+        "last record is not a result: {last}\nstderr: {}",
+        stderr(output)
+    );
+    last
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The JSON lines of a transcript file.
+pub fn transcript_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("transcript readable")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("transcript line is JSON"))
+        .collect()
+}
+
+/// The model requests the server received, parsed, in order.
+pub fn model_requests(server: &MockServer) -> Vec<MessagesRequest> {
+    server
+        .requests()
+        .iter()
+        .filter(|request| request.path.starts_with("/v1/messages"))
+        .map(parse_request)
+        .collect()
+}
+
+fn parse_request(request: &RecordedRequest) -> MessagesRequest {
+    serde_json::from_slice(&request.body).expect("request body is a Messages request")
+}
+
+/// Asserts the cache-exact invariant over consecutive requests: request
+/// N+1 begins with request N's bytes (in cache order) up to N's last
+/// breakpoint.
+pub fn assert_prefixes_extend(requests: &[MessagesRequest]) {
+    let orders: Vec<CacheOrder> = requests.iter().map(cache_order).collect();
+    for (index, pair) in orders.windows(2).enumerate() {
+        let (earlier, later) = (&pair[0], &pair[1]);
+        let end = earlier.last_breakpoint();
+        assert!(end > 0, "request {index} has no breakpoint");
+        let common = earlier.common_prefix_len(later);
+        assert!(
+            common >= end,
+            "request {} breaks request {index}'s cached prefix at byte {common} ({:?}) before its breakpoint at {end}",
+            index + 1,
+            later.location_of(common)
+        );
+    }
+}

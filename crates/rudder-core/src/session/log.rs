@@ -1,0 +1,191 @@
+//! The session's write side: transcript lines, the parent chain, and usage
+//! accounting, kept together so that a usage is counted if and only if it was
+//! logged.
+//!
+//! Shared (behind a mutex) by the turn loop and by side calls made from tools
+//! running concurrently; every method is short and never awaits.
+
+use rudder_protocol::{AssistantMessage, Message, Usage};
+use serde_json::Value;
+
+use crate::accounting::Accounting;
+use crate::transcript::{ModelCallRecord, Record, RecordMeta, TranscriptError, TranscriptWriter};
+
+/// Identity fields stamped on every conversation line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogIdentity {
+    /// Session id.
+    pub session_id: String,
+    /// Working directory.
+    pub cwd: String,
+    /// Git branch at session start.
+    pub git_branch: String,
+    /// rudder's version.
+    pub version: String,
+}
+
+/// Transcript + accounting of one session.
+#[derive(Debug)]
+pub struct SessionLog {
+    identity: LogIdentity,
+    writer: Option<TranscriptWriter>,
+    last_uuid: Option<String>,
+    accounting: Accounting,
+}
+
+impl SessionLog {
+    /// A log writing through `writer` (`None`: `--no-session-persistence`),
+    /// continuing the chain after `last_uuid`.
+    pub fn new(
+        identity: LogIdentity,
+        writer: Option<TranscriptWriter>,
+        last_uuid: Option<String>,
+    ) -> Self {
+        Self {
+            identity,
+            writer,
+            last_uuid,
+            accounting: Accounting::default(),
+        }
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> &str {
+        &self.identity.session_id
+    }
+
+    /// The transcript path, when persisting.
+    pub fn transcript_path(&self) -> Option<&std::path::Path> {
+        self.writer.as_ref().map(TranscriptWriter::path)
+    }
+
+    /// Usage and cost totals so far.
+    pub fn accounting(&self) -> &Accounting {
+        &self.accounting
+    }
+
+    /// Counts usage restored from an earlier run of the session.
+    pub fn restore_usage(&mut self, model: &str, usage: &Usage) {
+        self.accounting.record(model, usage);
+    }
+
+    fn meta(&self) -> RecordMeta {
+        RecordMeta {
+            parent_uuid: self.last_uuid.clone(),
+            is_sidechain: false,
+            user_type: "external".to_owned(),
+            cwd: self.identity.cwd.clone(),
+            session_id: self.identity.session_id.clone(),
+            version: self.identity.version.clone(),
+            git_branch: self.identity.git_branch.clone(),
+            agent_id: None,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            timestamp: now(),
+        }
+    }
+
+    fn write(&mut self, record: &Record) -> Result<(), TranscriptError> {
+        match &mut self.writer {
+            Some(writer) => writer.append(record),
+            None => Ok(()),
+        }
+    }
+
+    /// Appends a non-conversation record (the frame, a note).
+    pub fn append_raw(&mut self, record: &Record) -> Result<(), TranscriptError> {
+        self.write(record)
+    }
+
+    /// Appends a user message; returns its uuid.
+    pub fn append_user(
+        &mut self,
+        message: &Message,
+        tool_use_result: Option<Value>,
+    ) -> Result<String, TranscriptError> {
+        let meta = self.meta();
+        let uuid = meta.uuid.clone();
+        self.write(&Record::User {
+            meta,
+            message: message.clone(),
+            tool_use_result,
+        })?;
+        self.last_uuid = Some(uuid.clone());
+        Ok(uuid)
+    }
+
+    /// Appends an assistant message and counts its usage; returns its uuid.
+    pub fn append_assistant(
+        &mut self,
+        message: &AssistantMessage,
+        request_model: &str,
+    ) -> Result<String, TranscriptError> {
+        let meta = self.meta();
+        let uuid = meta.uuid.clone();
+        self.write(&Record::Assistant {
+            meta,
+            message: message.clone(),
+        })?;
+        self.accounting.record(request_model, &message.usage);
+        self.last_uuid = Some(uuid.clone());
+        Ok(uuid)
+    }
+
+    /// Appends an assistant message copied from another transcript (a
+    /// fork): written like a received message, but its usage is not counted
+    /// again.
+    pub fn append_replayed_assistant(&mut self, message: &Message) -> Result<(), TranscriptError> {
+        let meta = self.meta();
+        let uuid = meta.uuid.clone();
+        let replayed = AssistantMessage {
+            id: String::new(),
+            kind: "message".to_owned(),
+            role: message.role,
+            model: String::new(),
+            content: message.content.clone(),
+            stop_reason: None,
+            stop_sequence: None,
+            usage: Usage::default(),
+        };
+        self.write(&Record::Assistant {
+            meta,
+            message: replayed,
+        })?;
+        self.last_uuid = Some(uuid);
+        Ok(())
+    }
+
+    /// Logs a side model call with its purpose and counts its usage.
+    pub fn append_model_call(
+        &mut self,
+        purpose: &str,
+        model: &str,
+        usage: &Usage,
+    ) -> Result<(), TranscriptError> {
+        let record = Record::ModelCall(ModelCallRecord {
+            session_id: self.identity.session_id.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            timestamp: now(),
+            purpose: purpose.to_owned(),
+            model: model.to_owned(),
+            usage: usage.clone(),
+        });
+        self.write(&record)?;
+        self.accounting.record(model, usage);
+        Ok(())
+    }
+
+    /// Flushes the transcript to disk (end of turn).
+    pub fn sync(&mut self) -> Result<(), TranscriptError> {
+        match &mut self.writer {
+            Some(writer) => writer.sync(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Current time in RFC 3339 with milliseconds, UTC (`2026-11-22T10:00:00.000Z`).
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}

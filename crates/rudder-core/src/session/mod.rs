@@ -1,0 +1,368 @@
+//! A session: the conversation, its frozen request frame, its transcript and
+//! the services its turns use.
+//!
+//! `Session::start` opens the transcript before anything is sent (an
+//! unwritable location fails here, not after a paid request), captures the
+//! environment once, freezes the request frame into the transcript, and is
+//! then driven one user turn at a time by [`Session::run_turn`]
+//! (`turn.rs`).
+
+mod log;
+pub mod restore;
+mod side_query;
+mod tool_run;
+mod turn;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rudder_model::ModelClient;
+use rudder_model::retry::RetryPolicy;
+use rudder_protocol::event::{SessionInfo, TurnOutcome};
+use rudder_protocol::request::ThinkingConfig;
+use rudder_protocol::{AgentEvent, ContentBlock, Message, PermissionMode, ToolSpec};
+use rudder_tools::registry::ToolRegistry;
+use rudder_tools::{SessionToolState, ToolLimits};
+use tokio_util::sync::CancellationToken;
+
+pub use log::{LogIdentity, SessionLog, now};
+
+use crate::environment::EnvironmentSnapshot;
+use crate::events::EventSink;
+use crate::paths;
+use crate::permissions::{Approver, PermissionGate};
+use crate::prompt::{self, SystemPromptOptions};
+use crate::request::{BuildOptions, RequestFrame};
+use crate::transcript::{FrameRecord, Record, TranscriptError, TranscriptWriter};
+
+/// Receives the exact bytes of every request body sent (`--print-request`).
+pub type RequestSink = Arc<dyn Fn(&[u8]) + Send + Sync>;
+
+/// What a session is configured with.
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// Session id (a UUID).
+    pub session_id: String,
+    /// Working directory (absolute, canonical).
+    pub cwd: PathBuf,
+    /// `~/.rudder` or `$RUDDER_HOME`.
+    pub rudder_home: PathBuf,
+    /// Model id.
+    pub model: String,
+    /// Small, fast model for side calls (WebFetch summaries).
+    pub small_model: String,
+    /// Output token cap per request.
+    pub max_tokens: u32,
+    /// Extended thinking.
+    pub thinking: Option<ThinkingConfig>,
+    /// System prompt options.
+    pub system_prompt: SystemPromptOptions,
+    /// Stop after this many model requests per turn (`--max-turns`).
+    pub max_turns: Option<u32>,
+    /// Stop when the session's cost reaches this many US dollars.
+    pub max_budget_usd: Option<f64>,
+    /// Send cache breakpoints (provider support and `DISABLE_PROMPT_CACHING`).
+    pub cache_breakpoints: bool,
+    /// Retry policy of model calls.
+    pub retry: RetryPolicy,
+    /// Tool limits.
+    pub tool_limits: ToolLimits,
+    /// Whether the folder is trusted (gates running `git status` at start).
+    pub trusted: bool,
+    /// Write a transcript (false: `--no-session-persistence`).
+    pub persist: bool,
+    /// Permission mode shown in `system/init`.
+    pub permission_mode: PermissionMode,
+    /// Environment for child processes (settings `env`).
+    pub child_env: Vec<(String, String)>,
+    /// Extra context for the first user message (memory files, skills).
+    pub first_message_context: Vec<String>,
+    /// Where `--print-request` writes request bodies.
+    pub request_sink: Option<RequestSink>,
+    /// Names reported in `system/init` besides tools.
+    pub init_extras: InitExtras,
+}
+
+/// Descriptive lists reported in `system/init`.
+#[derive(Debug, Clone, Default)]
+pub struct InitExtras {
+    /// MCP servers and their status.
+    pub mcp_servers: Vec<rudder_protocol::event::McpServerStatus>,
+    /// Slash commands.
+    pub slash_commands: Vec<String>,
+    /// Subagent types.
+    pub agents: Vec<String>,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// API key source.
+    pub api_key_source: String,
+    /// Output style name.
+    pub output_style: String,
+}
+
+/// The services a session uses.
+#[derive(Clone)]
+pub struct SessionDeps {
+    /// The model provider.
+    pub client: Arc<dyn ModelClient>,
+    /// Built-in tools.
+    pub tools: Arc<ToolRegistry>,
+    /// The permission policy.
+    pub gate: Arc<dyn PermissionGate>,
+    /// Who answers approval requests.
+    pub approver: Arc<dyn Approver>,
+    /// Where events go.
+    pub events: EventSink,
+}
+
+/// Why a session could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The transcript could not be opened or written.
+    #[error(transparent)]
+    Transcript(#[from] TranscriptError),
+    /// The session to resume could not be read.
+    #[error(transparent)]
+    Restore(#[from] restore::RestoreError),
+}
+
+/// A running session.
+pub struct Session {
+    config: SessionConfig,
+    deps: SessionDeps,
+    frame: RequestFrame,
+    messages: Vec<Message>,
+    log: Arc<Mutex<SessionLog>>,
+    tool_state: Arc<SessionToolState>,
+    pending_context: Option<String>,
+}
+
+impl Session {
+    /// Starts a new session: opens its transcript, captures the environment
+    /// and freezes the request frame (system prompt and tools) into the
+    /// transcript. Emits [`AgentEvent::SessionReady`].
+    pub async fn start(config: SessionConfig, deps: SessionDeps) -> Result<Self, SessionError> {
+        let transcript_path =
+            paths::transcript_path(&config.rudder_home, &config.cwd, &config.session_id);
+        let writer = if config.persist {
+            Some(TranscriptWriter::open(&transcript_path)?)
+        } else {
+            None
+        };
+        let environment = EnvironmentSnapshot::capture(&config.cwd, config.trusted).await;
+        let frame = initial_frame(&config, &deps);
+        let identity = LogIdentity {
+            session_id: config.session_id.clone(),
+            cwd: config.cwd.display().to_string(),
+            git_branch: environment.git_branch.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let mut log = SessionLog::new(identity, writer, None);
+        log.append_raw(&Record::Frame(frame_record(&config.session_id, &frame)))?;
+        let mut context = vec![environment.render()];
+        context.extend(config.first_message_context.iter().cloned());
+        let pending_context = Some(prompt::system_reminder(&context.join("\n\n")));
+        let session = Self {
+            tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
+            config,
+            deps,
+            frame,
+            messages: Vec::new(),
+            log: Arc::new(Mutex::new(log)),
+            pending_context,
+        };
+        session
+            .deps
+            .events
+            .emit(AgentEvent::SessionReady(session.info()));
+        Ok(session)
+    }
+
+    /// Resumes the session recorded at `path`: the frame and conversation
+    /// come from the transcript, not from `config` (whose model, system
+    /// prompt and tools are ignored), so the next request continues the
+    /// cached prefix exactly. With `fork`, the conversation is copied into a
+    /// new transcript under `config.session_id` (whose cost totals start at
+    /// zero); otherwise records are
+    /// appended to the same file. A tool call left without results by a
+    /// crash is closed with an error result first.
+    pub async fn resume(
+        config: SessionConfig,
+        deps: SessionDeps,
+        path: &std::path::Path,
+        fork: bool,
+    ) -> Result<Self, SessionError> {
+        let restored = restore::restore(path)?;
+        for warning in &restored.warnings {
+            deps.events.notice(
+                rudder_protocol::event::NoticeLevel::Warning,
+                warning.clone(),
+            );
+        }
+        let environment = EnvironmentSnapshot::capture(&config.cwd, false).await;
+        let identity = LogIdentity {
+            session_id: config.session_id.clone(),
+            cwd: config.cwd.display().to_string(),
+            git_branch: environment.git_branch,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let target = if fork {
+            paths::transcript_path(&config.rudder_home, &config.cwd, &config.session_id)
+        } else {
+            path.to_owned()
+        };
+        let writer = if config.persist {
+            Some(TranscriptWriter::open(&target)?)
+        } else {
+            None
+        };
+        let mut messages = restored.messages.clone();
+        let mut log = if fork {
+            let mut log = SessionLog::new(identity, writer, None);
+            log.append_raw(&Record::Frame(frame_record(
+                &config.session_id,
+                &restored.frame,
+            )))?;
+            for message in &messages {
+                match message.role {
+                    rudder_protocol::Role::User => {
+                        log.append_user(message, None)?;
+                    }
+                    rudder_protocol::Role::Assistant => log.append_replayed_assistant(message)?,
+                }
+            }
+            log
+        } else {
+            SessionLog::new(identity, writer, restored.last_uuid.clone())
+        };
+        if !fork {
+            // A fork's transcript logs no earlier usage, so its totals start
+            // at zero: totals always equal the sum of the transcript's usages.
+            for (model, usage) in &restored.usages {
+                log.restore_usage(model, usage);
+            }
+        }
+        if let Some(closing) = restored.dangling_results() {
+            log.append_user(&closing, None)?;
+            messages.push(closing);
+        }
+        let session = Self {
+            tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
+            config,
+            deps,
+            frame: restored.frame,
+            messages,
+            log: Arc::new(Mutex::new(log)),
+            pending_context: None,
+        };
+        session
+            .deps
+            .events
+            .emit(AgentEvent::SessionReady(session.info()));
+        Ok(session)
+    }
+
+    /// What `system/init` reports.
+    pub fn info(&self) -> SessionInfo {
+        let extras = &self.config.init_extras;
+        SessionInfo {
+            session_id: self.config.session_id.clone(),
+            cwd: self.config.cwd.display().to_string(),
+            model: self.frame.model.clone(),
+            tools: self
+                .frame
+                .tools
+                .iter()
+                .map(|tool| tool.name().to_owned())
+                .collect(),
+            permission_mode: self.config.permission_mode,
+            mcp_servers: extras.mcp_servers.clone(),
+            slash_commands: extras.slash_commands.clone(),
+            agents: extras.agents.clone(),
+            skills: extras.skills.clone(),
+            api_key_source: extras.api_key_source.clone(),
+            output_style: extras.output_style.clone(),
+            transcript_path: self
+                .log
+                .lock()
+                .ok()
+                .and_then(|log| log.transcript_path().map(|path| path.display().to_string()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The conversation so far.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The frozen request frame.
+    pub fn frame(&self) -> &RequestFrame {
+        &self.frame
+    }
+
+    /// Runs one user turn to its end (see `turn.rs`). Never panics on bad
+    /// model output; every failure ends the turn with a [`TurnOutcome`]
+    /// whose `stop` says why, after which the session is still usable.
+    pub async fn run_turn(
+        &mut self,
+        prompt: Vec<ContentBlock>,
+        cancel: &CancellationToken,
+    ) -> TurnOutcome {
+        turn::run(self, prompt, cancel).await
+    }
+
+    /// Ends the session: kills background shells and flushes the transcript.
+    pub async fn shutdown(&mut self) {
+        self.tool_state.shells.kill_all().await;
+        if let Ok(mut log) = self.log.lock() {
+            let _ = log.sync();
+        }
+    }
+
+    fn build_options(&self) -> BuildOptions {
+        BuildOptions {
+            cache_breakpoints: self.config.cache_breakpoints
+                && self.deps.client.supports_cache_control(),
+            metadata: None,
+        }
+    }
+}
+
+fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {
+    FrameRecord {
+        session_id: session_id.to_owned(),
+        uuid: uuid::Uuid::new_v4().to_string(),
+        timestamp: now(),
+        model: frame.model.clone(),
+        max_tokens: frame.max_tokens,
+        thinking: frame.thinking.clone(),
+        system: frame.system.clone(),
+        tools: frame.tools.clone(),
+    }
+}
+
+/// The frame of a new session: system prompt and the tool definitions,
+/// sorted, minus tools the policy removes.
+fn initial_frame(config: &SessionConfig, deps: &SessionDeps) -> RequestFrame {
+    let system_text = prompt::system_prompt(&config.system_prompt);
+    let system = if system_text.is_empty() {
+        Vec::new()
+    } else {
+        vec![ContentBlock::text(system_text)]
+    };
+    let tools = deps
+        .tools
+        .definitions()
+        .into_iter()
+        .filter(|tool| !deps.gate.removes_tool(&tool.name))
+        .map(ToolSpec::Custom)
+        .collect();
+    RequestFrame {
+        model: config.model.clone(),
+        max_tokens: config.max_tokens,
+        thinking: config.thinking.clone(),
+        system,
+        tools,
+    }
+}

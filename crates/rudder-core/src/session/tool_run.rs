@@ -1,0 +1,333 @@
+//! Running the tool calls of one assistant message.
+//!
+//! Every call is first judged by the permission gate (an `Ask` goes to the
+//! approver), then executed. When every call of the message is a valid call
+//! of a read-only tool, the approved calls run concurrently (at most
+//! [`MAX_CONCURRENT_TOOLS`] at once); otherwise they run one after another,
+//! in order. Results come back in the order of the calls, one `tool_result`
+//! per `tool_use` — also for calls that were invalid, unknown, denied or
+//! interrupted, so the transcript never holds a dangling `tool_use`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use rudder_model::assemble::InvalidToolInput;
+use rudder_protocol::event::{PermissionDenial, TurnStop};
+use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest};
+use rudder_protocol::{AgentEvent, AssistantMessage, ContentBlock};
+use rudder_tools::{ToolContext, ToolOutput};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::Session;
+use super::side_query::SessionSideQuery;
+use crate::paths;
+use crate::permissions::{CallToCheck, Decision};
+
+/// Most tool calls run at once (Claude Code's default for
+/// `CLAUDE_CODE_MAX_TOOL_USE_CONCURRENCY`).
+pub const MAX_CONCURRENT_TOOLS: usize = 10;
+
+/// One `tool_use` of the assistant message.
+#[derive(Debug, Clone)]
+pub(super) struct ToolCall {
+    id: String,
+    name: String,
+    input: Value,
+    /// Set when the model's input was not valid JSON.
+    invalid: Option<String>,
+}
+
+/// The tool calls of `message`, marking those whose input did not parse.
+pub(super) fn calls_of(message: &AssistantMessage, invalid: &[InvalidToolInput]) -> Vec<ToolCall> {
+    message
+        .content
+        .iter()
+        .filter_map(|block| match block {
+            ContentBlock::ToolUse { id, name, input, .. } => Some(ToolCall {
+                id: id.clone(),
+                name: name.clone(),
+                input: input.clone(),
+                invalid: invalid.iter().find(|bad| &bad.id == id).map(|bad| {
+                    format!(
+                        "The input for {name} was not valid JSON ({}). Received: {}. Send the call again with a \
+                         JSON object that matches the tool's schema.",
+                        bad.error, bad.raw
+                    )
+                }),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The results of running a message's calls.
+pub(super) struct RanCalls {
+    /// One `tool_result` block per call, in call order.
+    pub results: Vec<ContentBlock>,
+    /// Structured output per call (`tool_use_result`).
+    pub structured: Vec<Option<Value>>,
+    /// Calls that were refused.
+    pub denials: Vec<PermissionDenial>,
+    /// Set when the turn must stop after these results.
+    pub stop: Option<TurnStop>,
+}
+
+/// Why a call did not run, and what that means for the turn.
+struct Refusal {
+    output: ToolOutput,
+    denial: Option<PermissionDenial>,
+    stop: Option<TurnStop>,
+}
+
+impl Refusal {
+    fn error(message: String) -> Self {
+        Self {
+            output: ToolOutput::error(message),
+            denial: None,
+            stop: None,
+        }
+    }
+}
+
+/// Judges and runs `calls`.
+pub(super) async fn run_calls(
+    session: &Session,
+    calls: Vec<ToolCall>,
+    cancel: &CancellationToken,
+) -> RanCalls {
+    let read_only = |call: &ToolCall| {
+        call.invalid.is_none()
+            && session
+                .deps
+                .tools
+                .get(&call.name)
+                .is_some_and(|tool| tool.is_read_only())
+    };
+    let concurrent = calls.len() > 1 && calls.iter().all(read_only);
+    let mut outputs: Vec<Option<ToolOutput>> = vec![None; calls.len()];
+    let mut ran = RanCalls {
+        results: Vec::with_capacity(calls.len()),
+        structured: Vec::with_capacity(calls.len()),
+        denials: Vec::new(),
+        stop: None,
+    };
+    if concurrent {
+        let mut approved = Vec::new();
+        for (index, call) in calls.iter().enumerate() {
+            match authorize(session, call, cancel).await {
+                Ok(input) => approved.push((index, input)),
+                Err(refusal) => outputs[index] = Some(refuse(&mut ran, refusal)),
+            }
+        }
+        let finished: Vec<(usize, ToolOutput)> = futures::stream::iter(approved)
+            .map(|(index, input)| {
+                let call = &calls[index];
+                async move { (index, execute(session, call, input, cancel).await) }
+            })
+            .buffer_unordered(MAX_CONCURRENT_TOOLS)
+            .collect()
+            .await;
+        for (index, output) in finished {
+            outputs[index] = Some(output);
+        }
+    } else {
+        for (index, call) in calls.iter().enumerate() {
+            if ran.stop.is_some() || cancel.is_cancelled() {
+                break;
+            }
+            outputs[index] = Some(match authorize(session, call, cancel).await {
+                Ok(input) => execute(session, call, input, cancel).await,
+                Err(refusal) => refuse(&mut ran, refusal),
+            });
+        }
+    }
+    if ran.stop.is_none() && cancel.is_cancelled() {
+        ran.stop = Some(TurnStop::Interrupted);
+    }
+    let not_run = if cancel.is_cancelled() {
+        "Not run: the user interrupted the turn."
+    } else {
+        "Not run: an earlier call in this message stopped the turn."
+    };
+    for (call, output) in calls.iter().zip(outputs) {
+        let output = output.unwrap_or_else(|| ToolOutput::error(not_run));
+        ran.results.push(ContentBlock::ToolResult {
+            tool_use_id: call.id.clone(),
+            content: output.content,
+            is_error: output.is_error,
+            cache_control: None,
+        });
+        ran.structured.push(output.structured);
+    }
+    ran
+}
+
+fn refuse(ran: &mut RanCalls, refusal: Refusal) -> ToolOutput {
+    if let Some(denial) = refusal.denial {
+        ran.denials.push(denial);
+    }
+    if ran.stop.is_none() {
+        ran.stop = refusal.stop;
+    }
+    refusal.output
+}
+
+/// Decides whether `call` may run; returns the input to run it with.
+async fn authorize(
+    session: &Session,
+    call: &ToolCall,
+    cancel: &CancellationToken,
+) -> Result<Value, Refusal> {
+    if let Some(message) = &call.invalid {
+        return Err(Refusal::error(message.clone()));
+    }
+    let Some(tool) = session.deps.tools.get(&call.name) else {
+        return Err(Refusal::error(format!(
+            "No such tool: {}. Available tools: {}.",
+            call.name,
+            session
+                .frame
+                .tools
+                .iter()
+                .map(|tool| tool.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let read_only = tool.is_read_only();
+    let cwd = bash_cwd(session);
+    let check = |input: &Value| {
+        session.deps.gate.check(CallToCheck {
+            tool_name: &call.name,
+            input,
+            read_only,
+            cwd: &cwd,
+        })
+    };
+    let (reason, suggestions, blocked_path) = match check(&call.input) {
+        Decision::Allow { .. } => return Ok(call.input.clone()),
+        Decision::Deny { reason } => return Err(denied(session, call, reason, None)),
+        Decision::Ask {
+            reason,
+            suggestions,
+            blocked_path,
+        } => (reason, suggestions, blocked_path),
+    };
+    let request = ApprovalRequest {
+        tool_use_id: call.id.clone(),
+        tool_name: call.name.clone(),
+        input: call.input.clone(),
+        reason,
+        suggestions,
+        blocked_path,
+    };
+    session
+        .deps
+        .events
+        .emit(AgentEvent::ApprovalRequested(request.clone()));
+    let decision = tokio::select! {
+        decision = session.deps.approver.decide(&request) => decision,
+        () = cancel.cancelled() => return Err(Refusal::error("Not run: the user interrupted the turn.".to_owned())),
+    };
+    match decision {
+        ApprovalDecision::Allow {
+            updated_input,
+            updated_permissions,
+        } => {
+            for update in &updated_permissions {
+                session.deps.gate.apply(update);
+            }
+            let input = updated_input.unwrap_or_else(|| call.input.clone());
+            if let Decision::Deny { reason } = check(&input) {
+                return Err(denied(session, call, reason, None));
+            }
+            Ok(input)
+        }
+        ApprovalDecision::Deny { message, interrupt } => {
+            let stop = interrupt.then(|| TurnStop::Denied {
+                message: message.clone(),
+            });
+            Err(denied(session, call, message, stop))
+        }
+    }
+}
+
+fn denied(session: &Session, call: &ToolCall, reason: String, stop: Option<TurnStop>) -> Refusal {
+    let denial = PermissionDenial {
+        tool_name: call.name.clone(),
+        tool_use_id: call.id.clone(),
+        tool_input: call.input.clone(),
+    };
+    session
+        .deps
+        .events
+        .emit(AgentEvent::PermissionDenied(denial.clone()));
+    Refusal {
+        output: ToolOutput::error(reason),
+        denial: Some(denial),
+        stop,
+    }
+}
+
+/// Runs an approved call.
+async fn execute(
+    session: &Session,
+    call: &ToolCall,
+    input: Value,
+    cancel: &CancellationToken,
+) -> ToolOutput {
+    let config = &session.config;
+    let sandbox_prefix = if call.name == "Bash" {
+        session.deps.gate.sandbox_prefix(&input, &bash_cwd(session))
+    } else {
+        None
+    };
+    let context = ToolContext {
+        project_dir: config.cwd.clone(),
+        spill_dir: paths::session_dir(&config.rudder_home, &config.cwd, &config.session_id)
+            .join("tool-results"),
+        state: Arc::clone(&session.tool_state),
+        cancel: cancel.child_token(),
+        tool_use_id: call.id.clone(),
+        limits: config.tool_limits.clone(),
+        side_query: Some(Arc::new(SessionSideQuery::new(session))),
+        env: config.child_env.clone(),
+        sandbox_prefix,
+    };
+    session.deps.events.emit(AgentEvent::ToolStarted {
+        tool_use_id: call.id.clone(),
+        name: call.name.clone(),
+        input: input.clone(),
+    });
+    let started = Instant::now();
+    let output = session
+        .deps
+        .tools
+        .execute(&call.name, input, &context)
+        .await;
+    session.deps.events.emit(AgentEvent::ToolFinished {
+        tool_use_id: call.id.clone(),
+        name: call.name.clone(),
+        is_error: output.is_error,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    if call.name == "TodoWrite" && !output.is_error {
+        session.deps.events.emit(AgentEvent::TodosUpdated {
+            todos: serde_json::to_value(session.tool_state.todos()).unwrap_or_default(),
+        });
+    }
+    output
+}
+
+/// The Bash tool's current directory (it persists between calls); relative
+/// paths of every call are judged against it.
+fn bash_cwd(session: &Session) -> std::path::PathBuf {
+    session
+        .tool_state
+        .bash_cwd
+        .lock()
+        .map(|cwd| cwd.clone())
+        .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+}

@@ -1,0 +1,263 @@
+//! One user turn: the loop of model request → tool calls → results until the
+//! model ends its turn, a limit is hit, or the turn is interrupted.
+//!
+//! Each step appends to the transcript before the next request is sent, so
+//! a crash at any point leaves every completed step on disk. The loop is a
+//! short sequence of steps; tool execution lives in `tool_run.rs`.
+
+use std::time::{Duration, Instant};
+
+use rudder_model::ModelError;
+use rudder_model::call::{CallProgress, Completed, call};
+use rudder_protocol::event::{PermissionDenial, TurnOutcome, TurnStop};
+use rudder_protocol::{AgentEvent, ContentBlock, Message, Role, StopReason};
+use tokio_util::sync::CancellationToken;
+
+use super::Session;
+use super::tool_run::{self, ToolCall};
+use crate::request::build_request;
+
+/// What the loop knows while a turn runs.
+#[derive(Default)]
+struct TurnProgress {
+    requests: u32,
+    api_time: Duration,
+    result_text: String,
+    stop_reason: Option<String>,
+    denials: Vec<PermissionDenial>,
+}
+
+/// Runs one turn; see [`Session::run_turn`].
+pub(super) async fn run(
+    session: &mut Session,
+    prompt: Vec<ContentBlock>,
+    cancel: &CancellationToken,
+) -> TurnOutcome {
+    let started = Instant::now();
+    let mut progress = TurnProgress::default();
+    let stop = drive(session, prompt, cancel, &mut progress).await;
+    let (usage, model_usage, total_cost_usd) = match session.log.lock() {
+        Ok(mut log) => {
+            if let Err(error) = log.sync() {
+                session.deps.events.notice(
+                    rudder_protocol::event::NoticeLevel::Error,
+                    error.to_string(),
+                );
+            }
+            let accounting = log.accounting();
+            (
+                accounting.usage().clone(),
+                accounting.per_model().clone(),
+                accounting.cost_usd(),
+            )
+        }
+        Err(_) => Default::default(),
+    };
+    let outcome = TurnOutcome {
+        stop,
+        result_text: progress.result_text,
+        num_turns: progress.requests,
+        duration_ms: millis(started.elapsed()),
+        duration_api_ms: millis(progress.api_time),
+        usage,
+        model_usage,
+        total_cost_usd,
+        permission_denials: progress.denials,
+        stop_reason: progress.stop_reason,
+    };
+    session
+        .deps
+        .events
+        .emit(AgentEvent::TurnEnded(outcome.clone()));
+    outcome
+}
+
+async fn drive(
+    session: &mut Session,
+    mut prompt: Vec<ContentBlock>,
+    cancel: &CancellationToken,
+    progress: &mut TurnProgress,
+) -> TurnStop {
+    if let Some(context) = session.pending_context.take() {
+        prompt.insert(0, ContentBlock::text(context));
+    }
+    if let Err(stop) = append_user(session, Message::new(Role::User, prompt), None) {
+        return stop;
+    }
+    loop {
+        if let Some(stop) = limit_reached(session, cancel, progress) {
+            return stop;
+        }
+        let completed = match request_step(session, cancel, progress).await {
+            Ok(completed) => completed,
+            Err(stop) => return stop,
+        };
+        let message = &completed.message;
+        progress.result_text = message.text();
+        progress.stop_reason = message.stop_reason.as_ref().map(stop_reason_name);
+        let calls: Vec<ToolCall> = tool_run::calls_of(message, &completed.invalid_tool_inputs);
+        match (&message.stop_reason, calls.is_empty()) {
+            (Some(StopReason::PauseTurn), _) => continue,
+            (Some(StopReason::Refusal), _) => return TurnStop::Refusal,
+            (Some(StopReason::MaxTokens), true) => return TurnStop::MaxTokens,
+            (_, true) => return TurnStop::Completed,
+            (_, false) => {}
+        }
+        let ran = tool_run::run_calls(session, calls, cancel).await;
+        progress.denials.extend(ran.denials);
+        let tool_use_result = match ran.structured.as_slice() {
+            [single] => single.clone(),
+            _ => None,
+        };
+        if let Err(stop) = append_user(
+            session,
+            Message::new(Role::User, ran.results),
+            tool_use_result,
+        ) {
+            return stop;
+        }
+        if let Some(stop) = ran.stop {
+            return stop;
+        }
+    }
+}
+
+/// Checks the turn's limits before a request is sent.
+fn limit_reached(
+    session: &Session,
+    cancel: &CancellationToken,
+    progress: &TurnProgress,
+) -> Option<TurnStop> {
+    if cancel.is_cancelled() {
+        return Some(TurnStop::Interrupted);
+    }
+    if let Some(limit) = session.config.max_turns
+        && progress.requests >= limit
+    {
+        return Some(TurnStop::MaxTurns { limit });
+    }
+    if let Some(limit_usd) = session.config.max_budget_usd {
+        let spent = session
+            .log
+            .lock()
+            .map(|log| log.accounting().cost_usd())
+            .unwrap_or(0.0);
+        if spent >= limit_usd {
+            return Some(TurnStop::MaxBudget { limit_usd });
+        }
+    }
+    None
+}
+
+/// Builds and sends one request, then appends the assistant message.
+async fn request_step(
+    session: &mut Session,
+    cancel: &CancellationToken,
+    progress: &mut TurnProgress,
+) -> Result<Completed, TurnStop> {
+    let request = build_request(&session.frame, &session.messages, &session.build_options());
+    if let Some(sink) = &session.config.request_sink
+        && let Ok(body) = serde_json::to_vec(&request)
+    {
+        sink(&body);
+    }
+    progress.requests += 1;
+    let events = session.deps.events.clone();
+    let mut on_progress = |update: CallProgress<'_>| match update {
+        CallProgress::Event(event) => events.emit(AgentEvent::Stream {
+            event: event.clone(),
+            parent_tool_use_id: None,
+        }),
+        CallProgress::Retry(notice) => events.emit(AgentEvent::ApiRetry {
+            attempt: notice.attempt,
+            max_retries: notice.max_retries,
+            delay_ms: millis(notice.delay),
+            error: notice.error.to_string(),
+            status: notice.error.status(),
+        }),
+    };
+    let started = Instant::now();
+    let result = call(
+        session.deps.client.as_ref(),
+        &request,
+        &session.config.retry,
+        &mut on_progress,
+        cancel,
+    )
+    .await;
+    let completed = match result {
+        Ok(completed) => completed,
+        Err(ModelError::Cancelled) => {
+            progress.api_time += started.elapsed();
+            return Err(TurnStop::Interrupted);
+        }
+        Err(error) => {
+            progress.api_time += started.elapsed();
+            return Err(TurnStop::ApiError {
+                status: error.status(),
+                message: error.to_string(),
+            });
+        }
+    };
+    progress.api_time += completed.api_duration;
+    let appended = session
+        .log
+        .lock()
+        .map_err(|_| poisoned())
+        .and_then(|mut log| {
+            log.append_assistant(&completed.message, &request.model)
+                .map_err(|error| TurnStop::Failed {
+                    message: error.to_string(),
+                })
+        })?;
+    session.messages.push(completed.message.to_message());
+    session.deps.events.emit(AgentEvent::AssistantMessage {
+        uuid: appended,
+        message: completed.message.clone(),
+        parent_tool_use_id: None,
+    });
+    Ok(completed)
+}
+
+/// Appends a user message to the transcript and the conversation.
+fn append_user(
+    session: &mut Session,
+    message: Message,
+    tool_use_result: Option<serde_json::Value>,
+) -> Result<(), TurnStop> {
+    let uuid = session
+        .log
+        .lock()
+        .map_err(|_| poisoned())
+        .and_then(|mut log| {
+            log.append_user(&message, tool_use_result.clone())
+                .map_err(|error| TurnStop::Failed {
+                    message: error.to_string(),
+                })
+        })?;
+    session.messages.push(message.clone());
+    session.deps.events.emit(AgentEvent::UserMessage {
+        uuid,
+        message,
+        tool_use_result,
+        parent_tool_use_id: None,
+    });
+    Ok(())
+}
+
+fn poisoned() -> TurnStop {
+    TurnStop::Failed {
+        message: "internal error: the session log lock was poisoned by an earlier panic".to_owned(),
+    }
+}
+
+fn stop_reason_name(reason: &StopReason) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,8 @@
+//! The session transcript: Claude Code-shaped JSONL records, written
+//! append-only and read back for resume.
+
+pub mod record;
+pub mod store;
+
+pub use record::{FrameRecord, ModelCallRecord, Record, RecordMeta};
+pub use store::{LoadedTranscript, TranscriptError, TranscriptWriter, read_transcript};

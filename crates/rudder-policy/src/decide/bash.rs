@@ -1,0 +1,385 @@
+//! Decisions for the Bash tool: every simple command must pass on its own,
+//! every path it names and every redirection target is judged, and what the
+//! analysis could not decide is never allowed. Pure.
+//!
+//! Contract: CLAUDE-CODE-INTERFACE.md §3.2 (compound commands: every
+//! subcommand must match; wrappers; redirections judged as writes; the
+//! read-only set), §3.1 (modes), USER-PAINS.md §5.2 and the shell CVEs of
+//! §12.
+
+use rudder_protocol::permission::{PermissionMode, RuleBehavior};
+
+use super::paths::{approved, blocked, critical, in_scope, protected, rule_hit, secret, show};
+use super::rules::{bash_rule, path_rule};
+use super::{Decision, plan_refusal, suggest};
+use crate::bash::classify::{Access, CommandClass};
+use crate::bash::{Role, join_words};
+use crate::call::{BashTarget, PathUse, ResolvedCommand};
+use crate::path::ResolvedPath;
+use crate::policy::Policy;
+
+/// Decides a Bash call.
+pub(super) fn decide(target: &BashTarget, policy: &Policy) -> Decision {
+    if let Some(decision) = deny_rules(target, policy) {
+        return decision;
+    }
+    if policy.mode == PermissionMode::Plan
+        && let Some(what) = not_read_only(target)
+    {
+        return plan_refusal(&what);
+    }
+    if let Some(decision) = ask_rules(target, policy) {
+        return decision;
+    }
+    if let Some(decision) = protections(target, policy) {
+        return decision;
+    }
+    if policy.mode == PermissionMode::BypassPermissions {
+        return Decision::Allow {
+            reason: "bypassPermissions mode".into(),
+        };
+    }
+    allow_or_ask(target, policy)
+}
+
+/// Every path use of the call: operands, then redirections.
+fn uses(target: &BashTarget) -> impl Iterator<Item = &PathUse> {
+    target
+        .commands
+        .iter()
+        .flat_map(|c| c.paths.iter())
+        .chain(target.redirects.iter())
+}
+
+fn label(command: &ResolvedCommand) -> String {
+    let inner = command.command.inner_text();
+    if inner.is_empty() {
+        command.command.text.clone()
+    } else {
+        inner
+    }
+}
+
+/// Views deny and ask rules may match only loosely: the tails of the argv
+/// of programs that may run their arguments (`watch rm x`), or of every
+/// command when the analysis is incomplete.
+fn loose_views(command: &ResolvedCommand, undecidable: bool) -> Vec<String> {
+    if !(command.class.may_run_arguments || undecidable) {
+        return Vec::new();
+    }
+    (1..command.command.argv.len())
+        .map(|start| join_words(&command.command.argv[start..]))
+        .collect()
+}
+
+fn deny_rules(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+    let whole = [target.command.trim().to_string()];
+    if let Some(rule) = bash_rule(policy, RuleBehavior::Deny, &whole, false) {
+        return Some(Decision::Deny {
+            reason: format!("`{}` is denied by rule {}", whole[0], rule.describe()),
+        });
+    }
+    for command in &target.commands {
+        let views = command.command.deny_views();
+        if let Some(rule) = bash_rule(
+            policy,
+            RuleBehavior::Deny,
+            &views,
+            command.command.appends_args,
+        ) {
+            return Some(Decision::Deny {
+                reason: format!("`{}` is denied by rule {}", label(command), rule.describe()),
+            });
+        }
+    }
+    for used in uses(target) {
+        let writes = used.access.is_write();
+        for path in used.paths.iter().chain(used.emptied_dirs.iter()) {
+            if let Some(reason) = rule_hit(policy, RuleBehavior::Deny, writes, path) {
+                return Some(Decision::Deny { reason });
+            }
+        }
+    }
+    None
+}
+
+/// What makes the call more than read-only, for plan mode.
+fn not_read_only(target: &BashTarget) -> Option<String> {
+    if let Some(why) = target.undecidable.first() {
+        return Some(format!(
+            "the command cannot be shown to be read-only ({why})"
+        ));
+    }
+    for command in &target.commands {
+        let ok = command.command.role == Role::ShellEntry
+            || matches!(
+                command.class.class,
+                CommandClass::ReadOnly | CommandClass::ShellState
+            );
+        if !ok {
+            return Some(format!("`{}` is not a read-only command", label(command)));
+        }
+    }
+    uses(target)
+        .find(|u| u.access.is_write())
+        .map(|u| format!("the command writes `{}`", u.word))
+}
+
+fn ask_rules(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+    let undecidable = !target.undecidable.is_empty();
+    for command in &target.commands {
+        let views = command.command.deny_views();
+        if let Some(rule) = bash_rule(
+            policy,
+            RuleBehavior::Ask,
+            &views,
+            command.command.appends_args,
+        ) {
+            return Some(Decision::ask(format!(
+                "`{}` needs approval under rule {}",
+                label(command),
+                rule.describe()
+            )));
+        }
+        let loose = loose_views(command, undecidable);
+        for behavior in [RuleBehavior::Deny, RuleBehavior::Ask] {
+            if let Some(rule) = bash_rule(policy, behavior, &loose, false) {
+                return Some(Decision::ask(format!(
+                    "`{}` may run a command that rule {} covers",
+                    label(command),
+                    rule.describe()
+                )));
+            }
+        }
+    }
+    for used in uses(target) {
+        let writes = used.access.is_write();
+        for path in &used.paths {
+            if let Some(reason) = rule_hit(policy, RuleBehavior::Ask, writes, path) {
+                return Some(Decision::Ask {
+                    reason,
+                    suggestions: Vec::new(),
+                    blocked_path: Some(blocked(path)),
+                });
+            }
+        }
+    }
+    None
+}
+
+fn protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+    for used in uses(target) {
+        if used.access == Access::Metadata {
+            continue;
+        }
+        for path in &used.paths {
+            if let Some(reason) = secret(policy, path, used.access.is_write()) {
+                return Some(Decision::Deny { reason });
+            }
+        }
+    }
+    for used in uses(target).filter(|u| u.access == Access::Delete) {
+        if let Some(path) = used
+            .paths
+            .iter()
+            .chain(used.emptied_dirs.iter())
+            .find(|p| critical(policy, p))
+        {
+            return Some(Decision::Ask {
+                reason: format!(
+                    "removing `{}` reaches {}, a critical path (`/`, a top-level directory, \
+                     home, or a working directory or one above it); this always needs approval",
+                    used.word,
+                    show(path)
+                ),
+                suggestions: Vec::new(),
+                blocked_path: Some(blocked(path)),
+            });
+        }
+    }
+    if let Some(command) = target
+        .commands
+        .iter()
+        .find(|c| c.class.removes && c.class.unresolved.is_some())
+    {
+        return Some(Decision::ask(format!(
+            "`{}` removes files it names only at run time, which may reach a critical path; \
+             this always needs approval",
+            label(command)
+        )));
+    }
+    if target.leaves_sandbox && policy.sandboxed {
+        return Some(Decision::ask(
+            "the command asks to run outside the sandbox (dangerouslyDisableSandbox); leaving the sandbox always needs a fresh approval",
+        ));
+    }
+    if policy.mode == PermissionMode::BypassPermissions {
+        return None;
+    }
+    if !target.undecidable.is_empty() {
+        return Some(Decision::ask(format!(
+            "the command cannot be analysed statically: {}",
+            target.undecidable.join("; ")
+        )));
+    }
+    for used in uses(target).filter(|u| u.access.is_write()) {
+        if let Some(why) = &used.unresolved {
+            return Some(Decision::ask(format!(
+                "cannot tell what the command writes: {why}"
+            )));
+        }
+        for path in &used.paths {
+            if let Some(reason) = protected(policy, path) {
+                return Some(Decision::Ask {
+                    reason,
+                    suggestions: Vec::new(),
+                    blocked_path: Some(blocked(path)),
+                });
+            }
+            if !approved(policy, path, true) {
+                return Some(Decision::Ask {
+                    reason: format!(
+                        "the command writes {}, outside the working directories",
+                        show(path)
+                    ),
+                    suggestions: vec![suggest::add_directory(path)],
+                    blocked_path: Some(blocked(path)),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Whether a command's reads and listings are all known and approved.
+fn reads_approved(command: &ResolvedCommand, policy: &Policy) -> bool {
+    command.class.unresolved.is_none()
+        && command
+            .paths
+            .iter()
+            .filter(|u| !u.access.is_write())
+            .all(|u| u.unresolved.is_none() && u.paths.iter().all(|p| approved(policy, p, false)))
+}
+
+fn allow_or_ask(target: &BashTarget, policy: &Policy) -> Decision {
+    let accept_edits = policy.mode == PermissionMode::AcceptEdits;
+    let mut allowed = Vec::new();
+    let mut pending: Vec<&ResolvedCommand> = Vec::new();
+    for command in &target.commands {
+        if command.command.role == Role::ShellEntry {
+            continue;
+        }
+        let views = command.command.allow_views();
+        if let Some(rule) = bash_rule(
+            policy,
+            RuleBehavior::Allow,
+            &views,
+            command.command.appends_args,
+        ) {
+            allowed.push(format!("`{}` by rule {}", label(command), rule.describe()));
+            continue;
+        }
+        let class = command.class.class;
+        let read_only = matches!(class, CommandClass::ReadOnly | CommandClass::ShellState);
+        let edit = accept_edits && class == CommandClass::FileEdit;
+        if (read_only || edit) && reads_approved(command, policy) {
+            let why = if read_only {
+                "read-only"
+            } else {
+                "acceptEdits"
+            };
+            allowed.push(format!("`{}` ({why})", label(command)));
+        } else {
+            pending.push(command);
+        }
+    }
+    let mut blocked_read = None;
+    let mut pending_redirects = Vec::new();
+    for used in &target.redirects {
+        if used.access.is_write() {
+            let by_rule = used
+                .paths
+                .iter()
+                .all(|p| path_rule(policy, RuleBehavior::Allow, true, p).is_some());
+            if !(accept_edits || by_rule) {
+                pending_redirects.push(used);
+            }
+        } else if used.unresolved.is_some()
+            || used.paths.iter().any(|p| !approved(policy, p, false))
+        {
+            blocked_read =
+                blocked_read.or_else(|| used.paths.iter().find(|p| !in_scope(policy, p)));
+            pending_redirects.push(used);
+        }
+    }
+    if pending.is_empty() && pending_redirects.is_empty() {
+        let reason = if allowed.is_empty() {
+            "nothing to run".to_string()
+        } else {
+            format!("allowed: {}", allowed.join(", "))
+        };
+        return Decision::Allow { reason };
+    }
+    ask_for(policy, &pending, &pending_redirects, blocked_read)
+}
+
+fn ask_for(
+    policy: &Policy,
+    pending: &[&ResolvedCommand],
+    pending_redirects: &[&PathUse],
+    blocked_read: Option<&ResolvedPath>,
+) -> Decision {
+    let mut parts = Vec::new();
+    let mut suggestions = Vec::new();
+    let mut blocked_path = blocked_read.map(blocked);
+    let mut rules = Vec::new();
+    let mut edits = pending_redirects.iter().any(|u| u.access.is_write());
+    for command in pending {
+        let mut part = format!("`{}`", label(command));
+        if let Some(note) = &command.class.note {
+            part.push_str(&format!(" ({note})"));
+        } else if let Some(why) = &command.class.unresolved {
+            part.push_str(&format!(" ({why})"));
+        } else if let Some(path) = command
+            .paths
+            .iter()
+            .flat_map(|u| u.paths.iter())
+            .find(|p| !approved(policy, p, false))
+        {
+            part.push_str(&format!(
+                " (reads {} outside the working directories)",
+                show(path)
+            ));
+            blocked_path = blocked_path.or_else(|| Some(blocked(path)));
+            suggestions.push(suggest::add_directory(path));
+        }
+        parts.push(part);
+        edits |= command.class.class == CommandClass::FileEdit;
+        let view = command.command.allow_views().pop();
+        if let Some(view) = view.filter(|v| !v.contains('*') && !command.command.appends_args)
+            && rules.len() < suggest::MAX_BASH_RULES
+            && !rules.contains(&Some(view.clone()))
+        {
+            rules.push(Some(view));
+        }
+    }
+    for used in pending_redirects {
+        let verb = if used.access.is_write() {
+            "writing"
+        } else {
+            "reading"
+        };
+        parts.push(format!("{verb} `{}` through a redirection", used.word));
+    }
+    if !rules.is_empty() {
+        suggestions.insert(0, suggest::allow_rules(crate::tools::BASH, rules));
+    }
+    if edits && policy.mode != PermissionMode::AcceptEdits {
+        suggestions.push(suggest::accept_edits());
+    }
+    Decision::Ask {
+        reason: format!("needs approval: {}", parts.join(", ")),
+        suggestions,
+        blocked_path,
+    }
+}

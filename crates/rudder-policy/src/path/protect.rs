@@ -1,0 +1,277 @@
+//! The built-in path protections, as pure functions over resolved paths:
+//! the secrets list (reads and writes denied unless a rule lifts it), the
+//! protected paths (writes never auto-approved, existing or not) and the
+//! critical removal targets (`rm` never auto-approved).
+//!
+//! Contract: CLAUDE-CODE-INTERFACE.md §3.2 "Protected paths" and
+//! "Critical-path rm/rmdir" (D26:permission-modes); USER-PAINS.md §5.4
+//! (secrets); CVE-2026-25725 (protect config paths even when absent);
+//! CVE-2026-55607 (`~/.zshenv`). Never touches the filesystem: callers pass
+//! paths already resolved by [`super::resolve`]. Every check is
+//! component-wise.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Template files that look like `.env` files but are meant to be shared.
+const ENV_TEMPLATES: &[&str] = &[".env.example", ".env.sample", ".env.template"];
+
+/// Extensions of private-key and certificate-bundle files.
+const KEY_EXTENSIONS: &[&str] = &["pem", "key", "p12", "pfx"];
+
+/// Base names of SSH private keys (a `.pub` suffix is public and exempt).
+const SSH_KEY_PREFIXES: &[&str] = &["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
+
+/// Paths below the home directory that hold credentials: the directory
+/// itself and everything below it.
+const HOME_SECRET_TREES: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".gnupg",
+    ".azure",
+    ".config/gcloud",
+    ".docker/config.json",
+    ".kube/config",
+    ".config/gh/hosts.yml",
+    ".netrc",
+    ".pgpass",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".rudder/credentials.json",
+    ".rudder/.credentials.json",
+    ".claude/.credentials.json",
+];
+
+/// Why `path` is on the built-in secrets deny list, or `None`.
+///
+/// The list, and why each entry is on it:
+/// - `.env` and `.env.*` files anywhere (except `.env.example`,
+///   `.env.sample`, `.env.template`): they hold API keys and passwords and
+///   were read and leaked by agents (CC#7921);
+/// - `*.pem`, `*.key`, `*.p12`, `*.pfx` anywhere: private keys and
+///   certificate bundles;
+/// - `id_rsa*`, `id_dsa*`, `id_ecdsa*`, `id_ed25519*` anywhere, except
+///   `*.pub`: SSH private keys;
+/// - below the home directory: `~/.ssh/**`, `~/.aws/**`, `~/.gnupg/**`,
+///   `~/.azure/**`, `~/.config/gcloud/**` (cloud and signing credentials),
+///   `~/.docker/config.json`, `~/.kube/config`, `~/.config/gh/hosts.yml`,
+///   `~/.netrc`, `~/.pgpass`, `~/.git-credentials`, `~/.npmrc`, `~/.pypirc`
+///   (registry, cluster and service tokens), and rudder's and Claude
+///   Code's own credential files under `~/.rudder` and `~/.claude`.
+///
+/// Reads and writes of these are denied in every mode unless a `Read(...)`
+/// or `Edit(...)` allow rule names the path explicitly.
+pub fn secret_reason(path: &Path, home: &Path) -> Option<String> {
+    if let Ok(rel) = path.strip_prefix(home) {
+        for tree in HOME_SECRET_TREES {
+            if rel.starts_with(tree) {
+                return Some(format!("`~/{tree}` holds credentials"));
+            }
+        }
+    }
+    let name = path.file_name()?.to_str()?;
+    if (name == ".env" || name.starts_with(".env.")) && !ENV_TEMPLATES.contains(&name) {
+        return Some(format!("`{name}` files hold environment secrets"));
+    }
+    if let Some((stem, ext)) = name.rsplit_once('.')
+        && !stem.is_empty()
+        && KEY_EXTENSIONS.contains(&ext)
+    {
+        return Some(format!("`*.{ext}` files hold private keys"));
+    }
+    if SSH_KEY_PREFIXES.iter().any(|p| name.starts_with(p)) && !name.ends_with(".pub") {
+        return Some("SSH private keys".to_string());
+    }
+    None
+}
+
+/// Directory names whose contents configure tools that run code (git hooks
+/// and config, editor tasks, commit hooks, agent settings and hooks).
+const PROTECTED_DIRS: &[&str] = &[".git", ".claude", ".rudder", ".vscode", ".idea", ".husky"];
+
+/// File names that make shells, git, package managers or agents run code
+/// or change where traffic goes.
+const PROTECTED_FILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".zlogout",
+    ".kshrc",
+    ".cshrc",
+    ".tcshrc",
+    ".login",
+    ".envrc",
+    ".gitconfig",
+    ".gitmodules",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    ".mcp.json",
+    ".claude.json",
+];
+
+/// Paths below the home directory whose files run code at login or in git.
+const HOME_PROTECTED_TREES: &[&str] = &[".config/git", ".config/fish", ".ssh"];
+
+/// Why a write to `path` is never auto-approved (it asks even in
+/// acceptEdits and when the file does not exist yet; only
+/// bypassPermissions writes it), or `None`.
+///
+/// Protected: any path with a `.git`, `.claude` (except
+/// `.claude/worktrees/…`), `.rudder`, `.vscode`, `.idea` or `.husky`
+/// component; shell start-up files (`.bashrc`, `.zshenv`, `.profile`, …);
+/// `.envrc`, `.gitconfig`, `.gitmodules`, `.npmrc`, `.yarnrc(.yml)`,
+/// `.mcp.json`, `.claude.json`; and `~/.config/git`, `~/.config/fish`,
+/// `~/.ssh`.
+pub fn protected_reason(path: &Path, home: &Path) -> Option<String> {
+    let names: Vec<&str> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => n.to_str(),
+            _ => None,
+        })
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        if *name == ".claude" && names.get(i + 1) == Some(&"worktrees") && names.len() > i + 2 {
+            continue;
+        }
+        if PROTECTED_DIRS.contains(name) {
+            return Some(format!("`{name}` holds configuration that can run code"));
+        }
+    }
+    if let Some(name) = names.last()
+        && PROTECTED_FILES.contains(name)
+    {
+        return Some(format!("`{name}` can make tools run code"));
+    }
+    if let Ok(rel) = path.strip_prefix(home) {
+        for tree in HOME_PROTECTED_TREES {
+            if rel.starts_with(tree) {
+                return Some(format!("`~/{tree}` configures programs that run code"));
+            }
+        }
+    }
+    None
+}
+
+/// Whether removing `path` is a critical removal: `/`, a top-level
+/// directory, the home directory, or a working directory or one of its
+/// ancestors (`cwd` is the first working directory).
+pub fn is_critical_removal(path: &Path, home: &Path, working_dirs: &[PathBuf]) -> bool {
+    let depth = path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .count();
+    depth <= 1 || path == home || working_dirs.iter().any(|dir| dir.starts_with(path))
+}
+
+/// Whether `path` is inside one of `dirs` (component-wise, a directory is
+/// inside itself).
+pub fn is_inside(path: &Path, dirs: &[PathBuf]) -> bool {
+    dirs.iter().any(|dir| path.starts_with(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOME: &str = "/home/u";
+
+    fn secret(path: &str) -> bool {
+        secret_reason(Path::new(path), Path::new(HOME)).is_some()
+    }
+
+    fn protected(path: &str) -> bool {
+        protected_reason(Path::new(path), Path::new(HOME)).is_some()
+    }
+
+    #[test]
+    fn secrets() {
+        for path in [
+            "/p/.env",
+            "/p/.env.local",
+            "/p/.env.production",
+            "/p/k/server.pem",
+            "/p/tls.key",
+            "/p/id_rsa",
+            "/p/id_ed25519_work",
+            "/home/u/.ssh/config",
+            "/home/u/.ssh",
+            "/home/u/.aws/credentials",
+            "/home/u/.netrc",
+            "/home/u/.config/gcloud/x.db",
+            "/home/u/.rudder/credentials.json",
+        ] {
+            assert!(secret(path), "{path}");
+        }
+        for path in [
+            "/p/.env.example",
+            "/p/.envrc",
+            "/p/env",
+            "/p/id_rsa.pub",
+            "/p/src/main.rs",
+            "/p/.key",
+            "/p/keys.rs",
+            "/home/u/.sshx",
+            "/home/u/project/.npmrc.bak",
+        ] {
+            assert!(!secret(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn protected_paths() {
+        for path in [
+            "/p/.git/hooks/pre-commit",
+            "/p/.git",
+            "/p/.claude/settings.json",
+            "/p/.rudder/settings.json",
+            "/p/.vscode/tasks.json",
+            "/p/.husky/pre-commit",
+            "/home/u/.bashrc",
+            "/home/u/.zshenv",
+            "/p/.gitmodules",
+            "/p/.mcp.json",
+            "/home/u/.config/git/config",
+            "/p/sub/.git/config",
+        ] {
+            assert!(protected(path), "{path}");
+        }
+        for path in [
+            "/p/src/main.rs",
+            "/p/.gitignore",
+            "/p/.claude/worktrees/feature/src/a.rs",
+            "/p/git/x",
+        ] {
+            assert!(!protected(path), "{path}");
+        }
+        assert!(protected("/p/.claude/worktrees"));
+    }
+
+    #[test]
+    fn critical() {
+        let home = Path::new(HOME);
+        let dirs = vec![PathBuf::from("/home/u/proj")];
+        for path in ["/", "/usr", "/home", "/home/u", "/home/u/proj"] {
+            assert!(is_critical_removal(Path::new(path), home, &dirs), "{path}");
+        }
+        for path in ["/home/u/proj/build", "/home/u/other", "/usr/local/x"] {
+            assert!(!is_critical_removal(Path::new(path), home, &dirs), "{path}");
+        }
+    }
+
+    #[test]
+    fn inside_is_component_wise() {
+        let dirs = vec![PathBuf::from("/proj")];
+        assert!(is_inside(Path::new("/proj"), &dirs));
+        assert!(is_inside(Path::new("/proj/a"), &dirs));
+        assert!(!is_inside(Path::new("/proj_evil"), &dirs));
+        assert!(!is_inside(Path::new("/proj_evil/a"), &dirs));
+    }
+}

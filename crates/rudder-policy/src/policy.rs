@@ -1,0 +1,286 @@
+//! The policy a session runs under: mode, rules, working directories, home
+//! and project root — plain data — with its builder and the session
+//! updates the user approves (`addRules`, `setMode`, `addDirectories`).
+//!
+//! Contract: CLAUDE-CODE-INTERFACE.md §3 (modes, rule lists per source,
+//! working directories = cwd + `--add-dir` + `additionalDirectories`) and
+//! §10.3 (`PermissionUpdate`). The builder and [`Policy::apply`] resolve
+//! directories on disk (canonical paths); [`crate::decide`] only reads the
+//! result. Which sources are trusted (project allow rules apply only after
+//! workspace trust) is the caller's decision: it passes only the entries
+//! that apply.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rudder_protocol::permission::{
+    PermissionMode, PermissionUpdate, RuleBehavior, UpdateDestination,
+};
+
+use crate::bash::AnalyzeOptions;
+use crate::path;
+use crate::resolve::ResolveEnv;
+use crate::rule::{RuleEntry, RuleError, RuleSet, RuleSource, Specifier};
+
+/// The permission state of a session. Plain data: build it with
+/// [`PolicyBuilder`], change it with [`Policy::apply`], judge calls with
+/// [`crate::decide`].
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The permission mode.
+    pub mode: PermissionMode,
+    /// Every rule from every source.
+    pub rules: RuleSet,
+    /// The session's working directory (canonical): the anchor of plain and
+    /// `./` path rules and the first working directory.
+    pub cwd: PathBuf,
+    /// Working directories (canonical): `cwd` first, then added ones.
+    pub working_dirs: Vec<PathBuf>,
+    /// The home directory (canonical).
+    pub home: PathBuf,
+    /// The project root (canonical): anchor of `/` rules from project and
+    /// local settings.
+    pub project_root: PathBuf,
+    /// Bash calls run in the sandbox, so a call that asks to leave it
+    /// (`dangerouslyDisableSandbox`) needs a fresh approval.
+    pub sandboxed: bool,
+    /// Limits of the Bash analysis.
+    pub analyze: AnalyzeOptions,
+}
+
+/// An error building or updating a policy. The rest still applies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// A rule did not parse.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// A working directory does not exist or is not a directory.
+    #[error("working directory `{path}` {problem}; it is not added")]
+    Directory {
+        /// The directory as given.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl Policy {
+    /// Whether a bare-name deny rule removes `tool_name` from the request
+    /// (`--disallowedTools Bash`, `deny: ["mcp__github"]`, `deny: ["*"]`).
+    /// Scoped deny rules (`Bash(rm *)`) keep the tool.
+    pub fn removes_tool(&self, tool_name: &str) -> bool {
+        self.rules
+            .with_behavior(RuleBehavior::Deny)
+            .any(|rule| matches!(rule.specifier, Specifier::Any) && rule.tool.covers(tool_name))
+    }
+
+    /// The resolution environment for a call running in `cwd` (the Bash
+    /// tool's current directory; the session cwd for other tools).
+    pub fn resolve_env(&self, cwd: &Path) -> ResolveEnv {
+        let mut env = ResolveEnv::new(cwd, &self.home);
+        env.analyze = self.analyze;
+        env
+    }
+
+    /// Applies a session update: `addRules` parses and adds the rules (the
+    /// ones that do not parse are returned), `setMode` switches mode,
+    /// `addDirectories` adds existing directories (canonical). Whether the
+    /// update is also written to a settings file is the caller's business;
+    /// so is refusing `setMode bypassPermissions` where
+    /// [`crate::mode::bypass_allowed`] says no.
+    pub fn apply(&mut self, update: &PermissionUpdate) -> Vec<PolicyError> {
+        match update {
+            PermissionUpdate::AddRules {
+                rules,
+                behavior,
+                destination,
+            } => {
+                let source = Arc::new(self.update_source(*destination));
+                let entries = rules.iter().enumerate().map(|(index, rule)| RuleEntry {
+                    text: rule.to_string(),
+                    behavior: *behavior,
+                    source: Arc::clone(&source),
+                    index,
+                });
+                let (set, errors) = RuleSet::load(entries, &self.cwd, &self.home);
+                for rule in set.iter() {
+                    self.rules.push(rule.clone());
+                }
+                errors.into_iter().map(PolicyError::Rule).collect()
+            }
+            PermissionUpdate::SetMode { mode, .. } => {
+                self.mode = *mode;
+                Vec::new()
+            }
+            PermissionUpdate::AddDirectories { directories, .. } => {
+                let mut errors = Vec::new();
+                for dir in directories {
+                    match checked_dir(Path::new(dir)) {
+                        Ok(dir) => {
+                            if !self.working_dirs.contains(&dir) {
+                                self.working_dirs.push(dir);
+                            }
+                        }
+                        Err(problem) => errors.push(PolicyError::Directory {
+                            path: dir.clone(),
+                            problem,
+                        }),
+                    }
+                }
+                errors
+            }
+        }
+    }
+
+    fn update_source(&self, destination: UpdateDestination) -> RuleSource {
+        let (label, base) = match destination {
+            UpdateDestination::UserSettings => ("userSettings", self.home.join(".claude")),
+            UpdateDestination::ProjectSettings => ("projectSettings", self.project_root.clone()),
+            UpdateDestination::LocalSettings => ("localSettings", self.project_root.clone()),
+            UpdateDestination::Session => ("session", self.cwd.clone()),
+        };
+        RuleSource::new(format!("{label} (approved update)"), base)
+    }
+}
+
+/// Resolves `dir` and checks it is an existing directory.
+fn checked_dir(dir: &Path) -> Result<PathBuf, String> {
+    if !dir.is_absolute() {
+        return Err("is not an absolute path".into());
+    }
+    let canonical = path::canonical_dir(dir);
+    if canonical.is_dir() {
+        Ok(canonical)
+    } else {
+        Err("does not exist or is not a directory".into())
+    }
+}
+
+/// Builds a [`Policy`] from its parts.
+#[derive(Debug, Clone)]
+pub struct PolicyBuilder {
+    mode: PermissionMode,
+    cwd: PathBuf,
+    home: PathBuf,
+    project_root: Option<PathBuf>,
+    additional_dirs: Vec<PathBuf>,
+    sources: Vec<(RuleSource, RuleBehavior, Vec<String>)>,
+    sandboxed: bool,
+    analyze: AnalyzeOptions,
+}
+
+impl PolicyBuilder {
+    /// A builder for a session in `cwd` for a user whose home is `home`
+    /// (both absolute), in the default mode with no rules.
+    pub fn new(cwd: impl Into<PathBuf>, home: impl Into<PathBuf>) -> Self {
+        Self {
+            mode: PermissionMode::Default,
+            cwd: cwd.into(),
+            home: home.into(),
+            project_root: None,
+            additional_dirs: Vec::new(),
+            sources: Vec::new(),
+            sandboxed: false,
+            analyze: AnalyzeOptions::default(),
+        }
+    }
+
+    /// Sets the permission mode.
+    pub fn mode(mut self, mode: PermissionMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the project root (default: the cwd).
+    pub fn project_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.project_root = Some(root.into());
+        self
+    }
+
+    /// Adds a working directory (`--add-dir`, `additionalDirectories`).
+    pub fn add_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.additional_dirs.push(dir.into());
+        self
+    }
+
+    /// Adds one source's rule list: `source` names it in messages and gives
+    /// the `/` anchor; `behavior` says which list; `rules` are the strings.
+    pub fn rules<S: Into<String>>(
+        mut self,
+        source: RuleSource,
+        behavior: RuleBehavior,
+        rules: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.sources.push((
+            source,
+            behavior,
+            rules.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
+    /// Says whether Bash calls run sandboxed.
+    pub fn sandboxed(mut self, sandboxed: bool) -> Self {
+        self.sandboxed = sandboxed;
+        self
+    }
+
+    /// Overrides the Bash analysis limits.
+    pub fn analyze_options(mut self, options: AnalyzeOptions) -> Self {
+        self.analyze = options;
+        self
+    }
+
+    /// Resolves directories and parses rules. Returns the policy and every
+    /// problem found (rules that do not parse, directories that do not
+    /// exist); the rest applies.
+    pub fn build(self) -> (Policy, Vec<PolicyError>) {
+        let cwd = path::canonical_dir(&self.cwd);
+        let home = path::canonical_dir(&self.home);
+        let project_root = self
+            .project_root
+            .as_deref()
+            .map(path::canonical_dir)
+            .unwrap_or_else(|| cwd.clone());
+        let mut errors = Vec::new();
+        let mut working_dirs = vec![cwd.clone()];
+        for dir in &self.additional_dirs {
+            match checked_dir(dir) {
+                Ok(dir) if !working_dirs.contains(&dir) => working_dirs.push(dir),
+                Ok(_) => {}
+                Err(problem) => errors.push(PolicyError::Directory {
+                    path: dir.display().to_string(),
+                    problem,
+                }),
+            }
+        }
+        let mut entries = Vec::new();
+        for (source, behavior, rules) in self.sources {
+            let source = Arc::new(RuleSource {
+                base_dir: path::canonical_dir(&source.base_dir),
+                label: source.label,
+            });
+            for (index, text) in rules.into_iter().enumerate() {
+                entries.push(RuleEntry {
+                    text,
+                    behavior,
+                    source: Arc::clone(&source),
+                    index,
+                });
+            }
+        }
+        let (rules, rule_errors) = RuleSet::load(entries, &cwd, &home);
+        errors.extend(rule_errors.into_iter().map(PolicyError::Rule));
+        let policy = Policy {
+            mode: self.mode,
+            rules,
+            cwd,
+            working_dirs,
+            home,
+            project_root,
+            sandboxed: self.sandboxed,
+            analyze: self.analyze,
+        };
+        (policy, errors)
+    }
+}
