@@ -27,7 +27,7 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop, ProcessSession};
-use tokio::process::{ChildStderr, ChildStdout};
+use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 
 /// How often a group is polled while it is being ended.
 const POLL: Duration = Duration::from_millis(20);
@@ -64,7 +64,7 @@ pub fn become_child_subreaper() -> Result<(), io::Error> {
 
 /// What to start: `argv[0]` with the rest as arguments.
 #[derive(Debug, Clone)]
-pub(crate) struct Spawn {
+pub struct Spawn {
     /// Program and arguments; at least one element.
     pub argv: Vec<String>,
     /// Working directory.
@@ -73,9 +73,10 @@ pub(crate) struct Spawn {
     pub env: Vec<(String, String)>,
 }
 
-/// A running process group whose leader rudder started.
+/// A running process group whose leader rudder started (the Bash tool's
+/// shells, and hooks run by `rudder-core`).
 #[derive(Debug)]
-pub(crate) struct Group {
+pub struct Group {
     leader: Box<dyn ChildWrapper>,
     pgid: Pid,
     /// The leader's exit status, once it was waited for.
@@ -90,6 +91,27 @@ impl Group {
     ///
     /// Errors: the spawn failure (program missing, directory missing, …).
     pub fn start(spawn: &Spawn) -> io::Result<(Self, ChildStdout, ChildStderr)> {
+        let (group, _, stdout, stderr) = Self::start_with(spawn, Stdio::null())?;
+        Ok((group, stdout, stderr))
+    }
+
+    /// Like [`Group::start`], but stdin is a pipe: returns the writing end
+    /// too (hooks read their input document from it).
+    ///
+    /// Errors: the spawn failure (program missing, directory missing, …).
+    pub fn start_with_stdin(
+        spawn: &Spawn,
+    ) -> io::Result<(Self, ChildStdin, ChildStdout, ChildStderr)> {
+        match Self::start_with(spawn, Stdio::piped())? {
+            (group, Some(stdin), stdout, stderr) => Ok((group, stdin, stdout, stderr)),
+            _ => Err(io::Error::other("the child's input pipe was not created")),
+        }
+    }
+
+    fn start_with(
+        spawn: &Spawn,
+        stdin: Stdio,
+    ) -> io::Result<(Self, Option<ChildStdin>, ChildStdout, ChildStderr)> {
         let (program, args) = spawn
             .argv
             .split_first()
@@ -99,7 +121,7 @@ impl Group {
             .args(args)
             .current_dir(&spawn.cwd)
             .envs(spawn.env.iter().map(|(key, value)| (key, value)))
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut wrapped = CommandWrap::from(command);
@@ -112,6 +134,7 @@ impl Group {
             .id()
             .and_then(|id| i32::try_from(id).ok())
             .ok_or_else(|| io::Error::other("the shell exited before its id could be read"))?;
+        let stdin = leader.stdin().take();
         let stdout = leader.stdout().take();
         let stderr = leader.stderr().take();
         let group = Self {
@@ -121,7 +144,7 @@ impl Group {
             ended: false,
         };
         match (stdout, stderr) {
-            (Some(stdout), Some(stderr)) => Ok((group, stdout, stderr)),
+            (Some(stdout), Some(stderr)) => Ok((group, stdin, stdout, stderr)),
             _ => Err(io::Error::other(
                 "the shell's output pipes were not created",
             )),
