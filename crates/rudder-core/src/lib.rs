@@ -8,6 +8,7 @@
 pub mod accounting;
 pub mod environment;
 pub mod events;
+pub mod hooks;
 pub mod paths;
 pub mod permissions;
 pub mod prompt;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::hook::{HookRunFinished, HookRunStarted};
 use crate::message::{AssistantMessage, Message};
 use crate::permission::{ApprovalRequest, PermissionMode};
 use crate::stream::StreamEvent;
@@ -277,6 +278,10 @@ pub enum AgentEvent {
         /// The whole list.
         todos: Value,
     },
+    /// A hook command started (see [`crate::hook`]).
+    HookStarted(HookRunStarted),
+    /// A hook command finished; its effects are in the events that follow.
+    HookFinished(HookRunFinished),
     /// A message for the person, not the model.
     Notice {
         /// Severity.

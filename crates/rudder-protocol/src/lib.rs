@@ -10,6 +10,7 @@ pub mod cache;
 pub mod content;
 pub mod event;
 pub mod headless;
+pub mod hook;
 pub mod message;
 pub mod permission;
 pub mod request;

@@ -137,13 +137,16 @@ impl App {
             }
             AgentEvent::TurnEnded(outcome) => self.on_turn_end(&outcome),
             // Subagent traffic, finished-tool timing and denials show
-            // through the parent's tool results.
+            // through the parent's tool results; hook runs through the
+            // notices and results they cause.
             AgentEvent::Stream { .. }
             | AgentEvent::AssistantMessage { .. }
             | AgentEvent::UserMessage { .. }
             | AgentEvent::ToolFinished { .. }
             | AgentEvent::ApprovalRequested(_)
-            | AgentEvent::PermissionDenied(_) => {}
+            | AgentEvent::PermissionDenied(_)
+            | AgentEvent::HookStarted(_)
+            | AgentEvent::HookFinished(_) => {}
         }
     }
 
