@@ -201,8 +201,9 @@ pub struct Args {
     #[arg(long)]
     pub base_url: Option<String>,
 
-    /// Accepted for compatibility; not acted on yet.
-    #[arg(long, hide = true)]
+    /// Print a `system/hook_started` and `system/hook_response` record for
+    /// every hook run (stream-json output).
+    #[arg(long)]
     pub include_hook_events: bool,
 
     /// Accepted for compatibility; not acted on yet.
@@ -239,9 +240,6 @@ impl Args {
     /// Flags that were given but are not acted on yet, for a one-time notice.
     pub fn ignored_flags(&self) -> Vec<&'static str> {
         let mut ignored = Vec::new();
-        if self.include_hook_events {
-            ignored.push("--include-hook-events");
-        }
         if self.json_schema.is_some() {
             ignored.push("--json-schema");
         }

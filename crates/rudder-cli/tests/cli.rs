@@ -9,6 +9,12 @@ mod agent_sdk;
 mod e2e;
 #[path = "cli/faults.rs"]
 mod faults;
+#[path = "cli/hook_support.rs"]
+mod hook_support;
+#[path = "cli/hooks_session.rs"]
+mod hooks_session;
+#[path = "cli/hooks_tools.rs"]
+mod hooks_tools;
 #[path = "cli/layering.rs"]
 mod layering;
 #[path = "cli/support.rs"]

@@ -38,6 +38,15 @@ pub trait PermissionGate: Send + Sync {
     /// Decides one call.
     fn check(&self, call: CallToCheck<'_>) -> Decision;
 
+    /// Decides a call a PreToolUse hook allowed (CLAUDE-CODE-INTERFACE.md
+    /// §5.4: `allow` skips the permission prompt). Deny rules, ask rules and
+    /// the prompts every mode keeps still decide; only the prompt shown
+    /// for want of a rule is skipped. The default is [`Self::check`]
+    /// (the hook's allow changes nothing).
+    fn check_hook_allowed(&self, call: CallToCheck<'_>) -> Decision {
+        self.check(call)
+    }
+
     /// Applies an update the user approved (e.g. "always allow" rules or a
     /// mode change) to the running session. Persisting it to a settings
     /// file is the approver's job.
@@ -95,6 +104,35 @@ impl PermissionGate for PolicyGate {
             call.input,
             call.read_only,
         )
+    }
+
+    /// The call is judged as in bypassPermissions mode when the normal
+    /// answer would be an ask (or dontAsk's deny of one): rules and the
+    /// always-ask protections remain, the prompt for want of a rule goes.
+    fn check_hook_allowed(&self, call: CallToCheck<'_>) -> Decision {
+        let policy = self.policy.read().unwrap_or_else(PoisonError::into_inner);
+        let decide = |policy: &Policy| {
+            rudder_policy::check(policy, call.cwd, call.tool_name, call.input, call.read_only)
+        };
+        let normal = decide(&policy);
+        let would_ask = match &normal {
+            Decision::Ask { .. } => true,
+            Decision::Deny { .. } => policy.mode == PermissionMode::DontAsk,
+            Decision::Allow { .. } => false,
+        };
+        if !would_ask {
+            return normal;
+        }
+        let mut bypass = policy.clone();
+        bypass.mode = PermissionMode::BypassPermissions;
+        match (decide(&bypass), policy.mode) {
+            (Decision::Allow { reason }, _) => Decision::Allow {
+                reason: format!("a PreToolUse hook allowed it ({reason})"),
+            },
+            // dontAsk: what still needs a prompt stays denied.
+            (Decision::Ask { .. }, PermissionMode::DontAsk) => normal,
+            (decision, _) => decision,
+        }
     }
 
     fn apply(&self, update: &PermissionUpdate) {
@@ -183,6 +221,45 @@ mod tests {
         assert!(!matches!(
             gate.check(bash(&smuggled, &dir)),
             Decision::Allow { .. }
+        ));
+    }
+
+    #[test]
+    fn a_hook_allow_skips_the_default_prompt_but_not_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let (policy, errors) = PolicyBuilder::new(&dir, &dir)
+            .rules(
+                RuleSource::new("--disallowedTools", &dir),
+                RuleBehavior::Deny,
+                ["Bash(curl:*)"],
+            )
+            .rules(
+                RuleSource::new("settings", &dir),
+                RuleBehavior::Ask,
+                ["Bash(git push:*)"],
+            )
+            .build();
+        assert!(errors.is_empty(), "{errors:?}");
+        let gate = PolicyGate::new(policy, None);
+        let unruled = json!({"command": "make build"});
+        assert!(matches!(
+            gate.check(bash(&unruled, &dir)),
+            Decision::Ask { .. }
+        ));
+        assert!(matches!(
+            gate.check_hook_allowed(bash(&unruled, &dir)),
+            Decision::Allow { .. }
+        ));
+        let denied = json!({"command": "curl https://example.com"});
+        assert!(matches!(
+            gate.check_hook_allowed(bash(&denied, &dir)),
+            Decision::Deny { .. }
+        ));
+        let asked = json!({"command": "git push origin main"});
+        assert!(matches!(
+            gate.check_hook_allowed(bash(&asked, &dir)),
+            Decision::Ask { .. }
         ));
     }
 

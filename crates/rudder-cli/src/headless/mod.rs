@@ -72,12 +72,14 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
         gate: setup.gate,
         approver,
         events,
+        hooks: setup.hooks,
     };
     let printer = Printer::new(
         args.output_format,
         RecordOptions {
             include_partial_messages: args.include_partial_messages,
             replay_user_messages: args.replay_user_messages,
+            include_hook_events: args.include_hook_events,
         },
         stdout.clone(),
         session_id,
@@ -112,11 +114,12 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
 
 async fn print_events(mut printer: Printer, mut receiver: mpsc::UnboundedReceiver<AgentEvent>) {
     while let Some(event) = receiver.recv().await {
-        if matches!(event, AgentEvent::UserMessage { .. }) && is_prompt(&event) {
+        if is_prompt(&event) && !printer.in_turn() {
             printer.turn_started();
         }
         printer.handle(&event);
     }
+    printer.close();
 }
 
 fn is_prompt(event: &AgentEvent) -> bool {

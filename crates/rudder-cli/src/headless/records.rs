@@ -8,6 +8,7 @@ use rudder_protocol::headless::{
     AssistantRecord, InitFields, OutputRecord, ResultRecord, StreamEventRecord, SystemRecord,
     UserRecord,
 };
+use rudder_protocol::hook::HookRunFinished;
 use rudder_protocol::{AgentEvent, ContentBlock};
 use serde_json::{Map, Value, json};
 
@@ -18,6 +19,9 @@ pub struct RecordOptions {
     pub include_partial_messages: bool,
     /// Echo prompt user messages.
     pub replay_user_messages: bool,
+    /// Emit `system/hook_started` and `system/hook_response` records
+    /// (`--include-hook-events`).
+    pub include_hook_events: bool,
 }
 
 /// The version string reported as `claude_code_version` (rudder's own).
@@ -148,6 +152,15 @@ pub fn records_for(
                 serde_json::to_value(miss).unwrap_or(Value::Null),
             )]
         }
+        AgentEvent::HookStarted(started) if options.include_hook_events => vec![system(
+            "hook_started",
+            session_id,
+            json!({"hook_id": started.hook_id, "hook_name": started.hook_name,
+                   "hook_event": started.hook_event}),
+        )],
+        AgentEvent::HookFinished(finished) if options.include_hook_events => {
+            vec![hook_response(finished, session_id)]
+        }
         AgentEvent::Notice { level, message } => {
             vec![system(
                 "notice",
@@ -157,6 +170,34 @@ pub fn records_for(
         }
         _ => Vec::new(),
     }
+}
+
+/// The `system/hook_response` record of a hook run: the Agent SDK's fields
+/// (`output` is stdout then stderr), plus rudder's `timed_out` and
+/// `effect` (what the run did, in words).
+fn hook_response(finished: &HookRunFinished, session_id: &str) -> OutputRecord {
+    let output = [finished.stdout.trim_end(), finished.stderr.trim_end()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut fields = json!({
+        "hook_id": finished.hook_id,
+        "hook_name": finished.hook_name,
+        "hook_event": finished.hook_event,
+        "output": output,
+        "stdout": finished.stdout,
+        "stderr": finished.stderr,
+        "outcome": finished.outcome,
+        "timed_out": finished.timed_out,
+    });
+    if let Some(code) = finished.exit_code {
+        fields["exit_code"] = json!(code);
+    }
+    if let Some(effect) = &finished.effect {
+        fields["effect"] = json!(effect);
+    }
+    system("hook_response", session_id, fields)
 }
 
 /// Whether the outcome is a failure, and its result subtype.

@@ -17,11 +17,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rudder_config::env::{EnvOverrides, effective_lookup, env_overrides};
+use rudder_config::hooks::hooks_from_settings;
 use rudder_config::memory::{load_memory, render_memory};
 use rudder_config::settings::{
     CliSettings, LoadedSettings, SettingsRequest, load_settings, withheld_notice,
 };
 use rudder_config::{ConfigPaths, SourceSet};
+use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PermissionGate;
 use rudder_core::prompt::SystemPromptOptions;
 use rudder_core::session::{InitExtras, RequestSink};
@@ -86,6 +88,9 @@ pub struct Setup {
     pub tools: Arc<ToolRegistry>,
     /// The permission policy.
     pub gate: Arc<dyn PermissionGate>,
+    /// The hooks of every settings layer (project ones only once the
+    /// folder is trusted).
+    pub hooks: HookRunner,
     /// New session or resume.
     pub start: Start,
     /// Things the person should know (printed on stderr before the run).
@@ -160,6 +165,10 @@ impl Setup {
         notices.extend(built.notices);
         tools.retain(|name| !built.gate.removes_tool(name));
 
+        let hook_set = hooks_from_settings(&loaded);
+        notices.extend(hook_set.warnings.iter().map(ToString::to_string));
+        let hooks = HookRunner::new(hook_set, cwd.clone());
+
         let memory = load_memory(&config_paths, sources);
         notices.extend(memory.warnings.iter().map(ToString::to_string));
         let mut first_message_context = Vec::new();
@@ -198,6 +207,7 @@ impl Setup {
             client: chosen.client,
             tools: Arc::new(tools),
             gate: built.gate,
+            hooks,
             start,
             notices,
         })

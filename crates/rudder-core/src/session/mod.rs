@@ -5,17 +5,22 @@
 //! unwritable location fails here, not after a paid request), captures the
 //! environment once, freezes the request frame into the transcript, and is
 //! then driven one user turn at a time by [`Session::run_turn`]
-//! (`turn.rs`).
+//! (`turn.rs`). Hooks run at the points Claude Code defines
+//! (`hook_points.rs`, `tool_hooks.rs`; [`Session::run_hooks`]).
 
+mod hook_points;
+mod hook_run;
 mod log;
 pub mod restore;
 mod side_query;
+mod tool_hooks;
 mod tool_run;
 mod turn;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use rudder_config::hooks::{SessionEndReason, SessionStartSource};
 use rudder_model::ModelClient;
 use rudder_model::retry::RetryPolicy;
 use rudder_protocol::event::{SessionInfo, TurnOutcome};
@@ -25,10 +30,12 @@ use rudder_tools::registry::ToolRegistry;
 use rudder_tools::{SessionToolState, ToolLimits};
 use tokio_util::sync::CancellationToken;
 
+pub use hook_points::{MAX_STOP_CONTINUATIONS, SESSION_END_BUDGET};
 pub use log::{LogIdentity, SessionLog, now};
 
 use crate::environment::EnvironmentSnapshot;
 use crate::events::EventSink;
+use crate::hooks::HookRunner;
 use crate::paths;
 use crate::permissions::{Approver, PermissionGate};
 use crate::prompt::{self, SystemPromptOptions};
@@ -113,6 +120,8 @@ pub struct SessionDeps {
     pub approver: Arc<dyn Approver>,
     /// Where events go.
     pub events: EventSink,
+    /// The session's hooks ([`HookRunner::default`]: none).
+    pub hooks: HookRunner,
 }
 
 /// Why a session could not start.
@@ -161,16 +170,17 @@ impl Session {
         log.append_raw(&Record::Frame(frame_record(&config.session_id, &frame)))?;
         let mut context = vec![environment.render()];
         context.extend(config.first_message_context.iter().cloned());
-        let pending_context = Some(prompt::system_reminder(&context.join("\n\n")));
-        let session = Self {
+        let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             config,
             deps,
             frame,
             messages: Vec::new(),
             log: Arc::new(Mutex::new(log)),
-            pending_context,
+            pending_context: None,
         };
+        context.extend(hook_points::session_start(&session, SessionStartSource::Startup).await);
+        session.pending_context = Some(prompt::system_reminder(&context.join("\n\n")));
         session
             .deps
             .events
@@ -246,7 +256,7 @@ impl Session {
             log.append_user(&closing, None)?;
             messages.push(closing);
         }
-        let session = Self {
+        let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             config,
             deps,
@@ -255,6 +265,9 @@ impl Session {
             log: Arc::new(Mutex::new(log)),
             pending_context: None,
         };
+        session.pending_context = hook_points::session_start(&session, SessionStartSource::Resume)
+            .await
+            .map(|context| prompt::system_reminder(&context));
         session
             .deps
             .events
@@ -312,8 +325,11 @@ impl Session {
         turn::run(self, prompt, cancel).await
     }
 
-    /// Ends the session: kills background shells and flushes the transcript.
+    /// Ends the session: runs the SessionEnd hooks (reason `other`, within
+    /// [`SESSION_END_BUDGET`]), kills background shells and flushes the
+    /// transcript.
     pub async fn shutdown(&mut self) {
+        hook_points::session_end(self, SessionEndReason::Other).await;
         self.tool_state.shells.kill_all().await;
         if let Ok(mut log) = self.log.lock() {
             let _ = log.sync();

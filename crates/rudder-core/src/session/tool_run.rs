@@ -1,7 +1,9 @@
 //! Running the tool calls of one assistant message.
 //!
-//! Every call is first judged by the permission gate (an `Ask` goes to the
-//! approver), then executed. When every call of the message is a valid call
+//! Every call first goes through the PreToolUse hooks and the permission
+//! gate (an `Ask` goes to the PermissionRequest hooks, then the approver),
+//! then is executed and followed by the PostToolUse hooks
+//! (`tool_hooks.rs`). When every call of the message is a valid call
 //! of a read-only tool, the approved calls run concurrently (at most
 //! [`MAX_CONCURRENT_TOOLS`] at once); otherwise they run one after another,
 //! in order. Results come back in the order of the calls, one `tool_result`
@@ -22,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Session;
 use super::side_query::SessionSideQuery;
+use super::tool_hooks::{self, CallRef, HookPermission};
 use crate::paths;
 use crate::permissions::{CallToCheck, Decision};
 
@@ -81,6 +84,13 @@ struct Refusal {
     stop: Option<TurnStop>,
 }
 
+/// A call cleared to run: the input to run it with and context a
+/// PreToolUse hook added for its result.
+struct Approved {
+    input: Value,
+    context: Option<String>,
+}
+
 impl Refusal {
     fn error(message: String) -> Self {
         Self {
@@ -121,16 +131,22 @@ pub(super) async fn run_calls(
                 Err(refusal) => outputs[index] = Some(refuse(&mut ran, refusal)),
             }
         }
-        let finished: Vec<(usize, ToolOutput)> = futures::stream::iter(approved)
-            .map(|(index, input)| {
+        let finished: Vec<(usize, ToolOutput, Option<TurnStop>)> = futures::stream::iter(approved)
+            .map(|(index, approved)| {
                 let call = &calls[index];
-                async move { (index, execute(session, call, input, cancel).await) }
+                async move {
+                    let (output, stop) = execute(session, call, approved, cancel).await;
+                    (index, output, stop)
+                }
             })
             .buffer_unordered(MAX_CONCURRENT_TOOLS)
             .collect()
             .await;
-        for (index, output) in finished {
+        for (index, output, stop) in finished {
             outputs[index] = Some(output);
+            if ran.stop.is_none() {
+                ran.stop = stop;
+            }
         }
     } else {
         for (index, call) in calls.iter().enumerate() {
@@ -138,7 +154,13 @@ pub(super) async fn run_calls(
                 break;
             }
             outputs[index] = Some(match authorize(session, call, cancel).await {
-                Ok(input) => execute(session, call, input, cancel).await,
+                Ok(approved) => {
+                    let (output, stop) = execute(session, call, approved, cancel).await;
+                    if ran.stop.is_none() {
+                        ran.stop = stop;
+                    }
+                    output
+                }
                 Err(refusal) => refuse(&mut ran, refusal),
             });
         }
@@ -174,12 +196,14 @@ fn refuse(ran: &mut RanCalls, refusal: Refusal) -> ToolOutput {
     refusal.output
 }
 
-/// Decides whether `call` may run; returns the input to run it with.
+/// Decides whether `call` may run (PreToolUse hooks, the policy, then
+/// PermissionRequest hooks or the approver); returns the input to run it
+/// with.
 async fn authorize(
     session: &Session,
     call: &ToolCall,
     cancel: &CancellationToken,
-) -> Result<Value, Refusal> {
+) -> Result<Approved, Refusal> {
     if let Some(message) = &call.invalid {
         return Err(Refusal::error(message.clone()));
     }
@@ -198,38 +222,93 @@ async fn authorize(
     };
     let read_only = tool.is_read_only();
     let cwd = bash_cwd(session);
-    let check = |input: &Value| {
-        session.deps.gate.check(CallToCheck {
+    let check = |input: &Value, hook_allowed: bool| {
+        let to_check = CallToCheck {
             tool_name: &call.name,
             input,
             read_only,
             cwd: &cwd,
-        })
+        };
+        if hook_allowed {
+            session.deps.gate.check_hook_allowed(to_check)
+        } else {
+            session.deps.gate.check(to_check)
+        }
     };
-    let (reason, suggestions, blocked_path) = match check(&call.input) {
-        Decision::Allow { .. } => return Ok(call.input.clone()),
-        Decision::Deny { reason } => return Err(denied(session, call, reason, None)),
-        Decision::Ask {
-            reason,
-            suggestions,
-            blocked_path,
-        } => (reason, suggestions, blocked_path),
+    let call_ref = CallRef {
+        id: &call.id,
+        name: &call.name,
     };
+    let hooked = tool_hooks::pre_tool_use(session, call_ref, &call.input, cancel).await;
+    if let Some(refusal) = hooked.refusal {
+        return Err(denied(session, call, refusal.message, refusal.stop));
+    }
+    if cancel.is_cancelled() {
+        return Err(Refusal::error(
+            "Not run: the user interrupted the turn.".to_owned(),
+        ));
+    }
+    let input = hooked.input;
+    let approved = |input: Value| Approved {
+        input,
+        context: hooked.context.clone(),
+    };
+    let hook_allowed = hooked.permission == HookPermission::Allow;
+    let (reason, suggestions, blocked_path) =
+        match (check(&input, hook_allowed), &hooked.permission) {
+            (Decision::Deny { reason }, _) => return Err(denied(session, call, reason, None)),
+            (Decision::Allow { .. }, HookPermission::Ask(reason)) => (
+                reason.clone().unwrap_or_else(|| {
+                    format!(
+                        "A PreToolUse hook asks for approval of this {} call",
+                        call.name
+                    )
+                }),
+                Vec::new(),
+                None,
+            ),
+            (Decision::Allow { .. }, _) => return Ok(approved(input)),
+            (
+                Decision::Ask {
+                    reason,
+                    suggestions,
+                    blocked_path,
+                },
+                permission,
+            ) => match permission {
+                HookPermission::Ask(Some(hook_reason)) => {
+                    (hook_reason.clone(), suggestions, blocked_path)
+                }
+                _ => (reason, suggestions, blocked_path),
+            },
+        };
     let request = ApprovalRequest {
         tool_use_id: call.id.clone(),
         tool_name: call.name.clone(),
-        input: call.input.clone(),
+        input: input.clone(),
         reason,
         suggestions,
         blocked_path,
     };
-    session
-        .deps
-        .events
-        .emit(AgentEvent::ApprovalRequested(request.clone()));
-    let decision = tokio::select! {
-        decision = session.deps.approver.decide(&request) => decision,
-        () = cancel.cancelled() => return Err(Refusal::error("Not run: the user interrupted the turn.".to_owned())),
+    let hook_answer =
+        tool_hooks::permission_request(session, call_ref, &input, &request.suggestions, cancel)
+            .await;
+    let decision = match hook_answer {
+        Some(decision) => decision,
+        None => {
+            session
+                .deps
+                .events
+                .emit(AgentEvent::ApprovalRequested(request.clone()));
+            let asking = futures::future::join(
+                session.deps.approver.decide(&request),
+                tool_hooks::notify_approval(session, call_ref, cancel),
+            );
+            tokio::select! {
+                (decision, ()) = asking => decision,
+                () = cancel.cancelled() => return Err(Refusal::error("Not run: the user interrupted the turn.".to_owned())),
+            }
+        }
     };
     match decision {
         ApprovalDecision::Allow {
@@ -239,11 +318,11 @@ async fn authorize(
             for update in &updated_permissions {
                 session.deps.gate.apply(update);
             }
-            let input = updated_input.unwrap_or_else(|| call.input.clone());
-            if let Decision::Deny { reason } = check(&input) {
+            let input = updated_input.unwrap_or(input);
+            if let Decision::Deny { reason } = check(&input, false) {
                 return Err(denied(session, call, reason, None));
             }
-            Ok(input)
+            Ok(approved(input))
         }
         ApprovalDecision::Deny { message, interrupt } => {
             let stop = interrupt.then(|| TurnStop::Denied {
@@ -271,13 +350,18 @@ fn denied(session: &Session, call: &ToolCall, reason: String, stop: Option<TurnS
     }
 }
 
-/// Runs an approved call.
+/// Runs an approved call, then its PostToolUse hooks; returns the output
+/// and the turn's stop if a hook ended it.
 async fn execute(
     session: &Session,
     call: &ToolCall,
-    input: Value,
+    approved: Approved,
     cancel: &CancellationToken,
-) -> ToolOutput {
+) -> (ToolOutput, Option<TurnStop>) {
+    let Approved {
+        input,
+        context: hook_context,
+    } = approved;
     let config = &session.config;
     let sandbox_prefix = if call.name == "Bash" {
         session.deps.gate.sandbox_prefix(&input, &bash_cwd(session))
@@ -305,7 +389,7 @@ async fn execute(
     let output = session
         .deps
         .tools
-        .execute(&call.name, input, &context)
+        .execute(&call.name, input.clone(), &context)
         .await;
     session.deps.events.emit(AgentEvent::ToolFinished {
         tool_use_id: call.id.clone(),
@@ -318,7 +402,12 @@ async fn execute(
             todos: serde_json::to_value(session.tool_state.todos()).unwrap_or_default(),
         });
     }
-    output
+    let call_ref = CallRef {
+        id: &call.id,
+        name: &call.name,
+    };
+    let output = tool_hooks::append_notes(output, hook_context.into_iter().collect());
+    tool_hooks::post_tool_use(session, call_ref, &input, output, cancel).await
 }
 
 /// The Bash tool's current directory (it persists between calls); relative

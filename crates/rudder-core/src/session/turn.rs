@@ -3,7 +3,9 @@
 //!
 //! Each step appends to the transcript before the next request is sent, so
 //! a crash at any point leaves every completed step on disk. The loop is a
-//! short sequence of steps; tool execution lives in `tool_run.rs`.
+//! short sequence of steps; tool execution lives in `tool_run.rs`, hook
+//! points in `hook_points.rs` (UserPromptSubmit before the prompt is
+//! recorded, Stop when the model ends its turn).
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ use rudder_protocol::{AgentEvent, ContentBlock, Message, Role, StopReason};
 use tokio_util::sync::CancellationToken;
 
 use super::Session;
+use super::hook_points::{self, StopVerdict};
 use super::tool_run::{self, ToolCall};
 use crate::request::build_request;
 
@@ -74,16 +77,21 @@ pub(super) async fn run(
 
 async fn drive(
     session: &mut Session,
-    mut prompt: Vec<ContentBlock>,
+    prompt: Vec<ContentBlock>,
     cancel: &CancellationToken,
     progress: &mut TurnProgress,
 ) -> TurnStop {
+    let mut prompt = match hook_points::user_prompt_submit(session, prompt, cancel).await {
+        Ok(prompt) => prompt,
+        Err(stop) => return stop,
+    };
     if let Some(context) = session.pending_context.take() {
         prompt.insert(0, ContentBlock::text(context));
     }
     if let Err(stop) = append_user(session, Message::new(Role::User, prompt), None) {
         return stop;
     }
+    let mut stop_continuations = 0;
     loop {
         if let Some(stop) = limit_reached(session, cancel, progress) {
             return stop;
@@ -100,7 +108,17 @@ async fn drive(
             (Some(StopReason::PauseTurn), _) => continue,
             (Some(StopReason::Refusal), _) => return TurnStop::Refusal,
             (Some(StopReason::MaxTokens), true) => return TurnStop::MaxTokens,
-            (_, true) => return TurnStop::Completed,
+            (_, true) => match hook_points::stop(session, stop_continuations, cancel).await {
+                StopVerdict::Stop => return TurnStop::Completed,
+                StopVerdict::Continue(feedback) => {
+                    stop_continuations += 1;
+                    let message = Message::new(Role::User, vec![ContentBlock::text(feedback)]);
+                    if let Err(stop) = append_user(session, message, None) {
+                        return stop;
+                    }
+                    continue;
+                }
+            },
             (_, false) => {}
         }
         let ran = tool_run::run_calls(session, calls, cancel).await;
