@@ -64,6 +64,12 @@ pub trait PermissionGate: Send + Sync {
     fn removes_tool(&self, _tool_name: &str) -> bool {
         false
     }
+
+    /// The rules in force, for `/permissions`: `(list, rule)` pairs such as
+    /// `("allow", "`Bash(npm test:*)` from --allowedTools")`, in load order.
+    fn rules(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// The gate over `rudder-policy`: the session's [`Policy`] (changed by
@@ -167,6 +173,21 @@ impl PermissionGate for PolicyGate {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .removes_tool(tool_name)
+    }
+
+    fn rules(&self) -> Vec<(&'static str, String)> {
+        self.policy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rules
+            .iter()
+            .map(|rule| {
+                (
+                    rudder_policy::rule::list_name(rule.behavior),
+                    rule.describe(),
+                )
+            })
+            .collect()
     }
 }
 

@@ -192,6 +192,11 @@ impl Setup {
             tool_limits: tool_limits(&env),
             trusted,
             persist: !args.no_session_persistence,
+            checkpoints: !args.is_headless()
+                || matches!(
+                    lookup("CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING").as_deref(),
+                    Some("true" | "1")
+                ),
             permission_mode: built.mode,
             child_env: child_env(&loaded, &cwd),
             first_message_context,

@@ -48,6 +48,10 @@ pub(super) enum StopVerdict {
     Continue(String),
 }
 
+/// How the user message carrying Stop hook feedback begins (it is not a
+/// message the person typed, so `/rewind` does not offer it).
+pub(super) const STOP_FEEDBACK_PREFIX: &str = "Stop hook feedback:";
+
 /// Runs the SessionStart hooks; returns the text to add to the next user
 /// message's context, if any hook gave some.
 pub(super) async fn session_start(session: &Session, source: SessionStartSource) -> Option<String> {
@@ -124,7 +128,7 @@ pub(super) async fn stop(
         );
         return StopVerdict::Stop;
     }
-    StopVerdict::Continue(format!("Stop hook feedback:\n{reason}"))
+    StopVerdict::Continue(format!("{STOP_FEEDBACK_PREFIX}\n{reason}"))
 }
 
 /// Runs the SessionEnd hooks within [`SESSION_END_BUDGET`].

@@ -9,7 +9,9 @@ use rudder_protocol::{AssistantMessage, Message, Usage};
 use serde_json::Value;
 
 use crate::accounting::Accounting;
-use crate::transcript::{ModelCallRecord, Record, RecordMeta, TranscriptError, TranscriptWriter};
+use crate::transcript::{
+    ModelCallRecord, Record, RecordMeta, RewindRecord, TranscriptError, TranscriptWriter,
+};
 
 /// Identity fields stamped on every conversation line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +104,20 @@ impl SessionLog {
         message: &Message,
         tool_use_result: Option<Value>,
     ) -> Result<String, TranscriptError> {
-        let meta = self.meta();
-        let uuid = meta.uuid.clone();
+        let uuid = uuid::Uuid::new_v4().to_string();
+        self.append_user_as(message, tool_use_result, uuid)
+    }
+
+    /// Appends a user message under a uuid chosen by the caller (one that a
+    /// checkpoint was already filed under); returns it.
+    pub fn append_user_as(
+        &mut self,
+        message: &Message,
+        tool_use_result: Option<Value>,
+        uuid: String,
+    ) -> Result<String, TranscriptError> {
+        let mut meta = self.meta();
+        meta.uuid.clone_from(&uuid);
         self.write(&Record::User {
             meta,
             message: message.clone(),
@@ -132,8 +146,11 @@ impl SessionLog {
 
     /// Appends an assistant message copied from another transcript (a
     /// fork): written like a received message, but its usage is not counted
-    /// again.
-    pub fn append_replayed_assistant(&mut self, message: &Message) -> Result<(), TranscriptError> {
+    /// again. Returns its uuid.
+    pub fn append_replayed_assistant(
+        &mut self,
+        message: &Message,
+    ) -> Result<String, TranscriptError> {
         let meta = self.meta();
         let uuid = meta.uuid.clone();
         let replayed = AssistantMessage {
@@ -150,7 +167,26 @@ impl SessionLog {
             meta,
             message: replayed,
         })?;
-        self.last_uuid = Some(uuid);
+        self.last_uuid = Some(uuid.clone());
+        Ok(uuid)
+    }
+
+    /// Records a conversation rewind: the conversation continues after
+    /// `parent` (`None`: from the start), dropping `target` and what
+    /// followed it. The next line's `parentUuid` is `parent`.
+    pub fn append_rewind(
+        &mut self,
+        target: &str,
+        parent: Option<String>,
+    ) -> Result<(), TranscriptError> {
+        self.write(&Record::Rewind(RewindRecord {
+            session_id: self.identity.session_id.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            timestamp: now(),
+            target: target.to_owned(),
+            parent: parent.clone(),
+        }))?;
+        self.last_uuid = parent;
         Ok(())
     }
 

@@ -8,11 +8,15 @@
 //! (`turn.rs`). Hooks run at the points Claude Code defines
 //! (`hook_points.rs`, `tool_hooks.rs`; [`Session::run_hooks`]).
 
+mod checkpointing;
+mod control;
 mod hook_points;
 mod hook_run;
 mod log;
 pub mod restore;
+mod shell;
 mod side_query;
+mod steer;
 mod tool_hooks;
 mod tool_run;
 mod turn;
@@ -30,9 +34,13 @@ use rudder_tools::registry::ToolRegistry;
 use rudder_tools::{SessionToolState, ToolLimits};
 use tokio_util::sync::CancellationToken;
 
+pub use control::{RewindError, RewindOutcome, RewindPoint, RewindScope};
 pub use hook_points::{MAX_STOP_CONTINUATIONS, SESSION_END_BUDGET};
 pub use log::{LogIdentity, SessionLog, now};
+pub use shell::{ShellError, ShellRun};
+pub use steer::SteerInbox;
 
+use crate::checkpoint::{CheckpointLimits, CheckpointStore};
 use crate::environment::EnvironmentSnapshot;
 use crate::events::EventSink;
 use crate::hooks::HookRunner;
@@ -78,6 +86,9 @@ pub struct SessionConfig {
     pub trusted: bool,
     /// Write a transcript (false: `--no-session-persistence`).
     pub persist: bool,
+    /// Save file checkpoints per user turn for `/rewind` and the SDK's
+    /// `rewind_files` (`crate::checkpoint`).
+    pub checkpoints: bool,
     /// Permission mode shown in `system/init`.
     pub permission_mode: PermissionMode,
     /// Environment for child processes (settings `env`).
@@ -141,9 +152,13 @@ pub struct Session {
     deps: SessionDeps,
     frame: RequestFrame,
     messages: Vec<Message>,
+    /// The transcript uuid of each message.
+    uuids: Vec<String>,
     log: Arc<Mutex<SessionLog>>,
     tool_state: Arc<SessionToolState>,
     pending_context: Option<String>,
+    checkpoints: Option<Arc<CheckpointStore>>,
+    steer: SteerInbox,
 }
 
 impl Session {
@@ -151,6 +166,16 @@ impl Session {
     /// and freezes the request frame (system prompt and tools) into the
     /// transcript. Emits [`AgentEvent::SessionReady`].
     pub async fn start(config: SessionConfig, deps: SessionDeps) -> Result<Self, SessionError> {
+        Self::start_from(config, deps, SessionStartSource::Startup).await
+    }
+
+    /// [`Session::start`], telling the SessionStart hooks why the session
+    /// begins (`clear` for `/clear`).
+    pub async fn start_from(
+        config: SessionConfig,
+        deps: SessionDeps,
+        source: SessionStartSource,
+    ) -> Result<Self, SessionError> {
         let transcript_path =
             paths::transcript_path(&config.rudder_home, &config.cwd, &config.session_id);
         let writer = if config.persist {
@@ -172,14 +197,17 @@ impl Session {
         context.extend(config.first_message_context.iter().cloned());
         let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
+            checkpoints: checkpoint_store(&config),
             config,
             deps,
             frame,
             messages: Vec::new(),
+            uuids: Vec::new(),
             log: Arc::new(Mutex::new(log)),
             pending_context: None,
+            steer: SteerInbox::default(),
         };
-        context.extend(hook_points::session_start(&session, SessionStartSource::Startup).await);
+        context.extend(hook_points::session_start(&session, source).await);
         session.pending_context = Some(prompt::system_reminder(&context.join("\n\n")));
         session
             .deps
@@ -227,19 +255,19 @@ impl Session {
             None
         };
         let mut messages = restored.messages.clone();
+        let mut uuids = restored.uuids.clone();
         let mut log = if fork {
             let mut log = SessionLog::new(identity, writer, None);
             log.append_raw(&Record::Frame(frame_record(
                 &config.session_id,
                 &restored.frame,
             )))?;
+            uuids.clear();
             for message in &messages {
-                match message.role {
-                    rudder_protocol::Role::User => {
-                        log.append_user(message, None)?;
-                    }
+                uuids.push(match message.role {
+                    rudder_protocol::Role::User => log.append_user(message, None)?,
                     rudder_protocol::Role::Assistant => log.append_replayed_assistant(message)?,
-                }
+                });
             }
             log
         } else {
@@ -253,17 +281,20 @@ impl Session {
             }
         }
         if let Some(closing) = restored.dangling_results() {
-            log.append_user(&closing, None)?;
+            uuids.push(log.append_user(&closing, None)?);
             messages.push(closing);
         }
         let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
+            checkpoints: checkpoint_store(&config),
             config,
             deps,
             frame: restored.frame,
             messages,
+            uuids,
             log: Arc::new(Mutex::new(log)),
             pending_context: None,
+            steer: SteerInbox::default(),
         };
         session.pending_context = hook_points::session_start(&session, SessionStartSource::Resume)
             .await
@@ -329,7 +360,13 @@ impl Session {
     /// [`SESSION_END_BUDGET`]), kills background shells and flushes the
     /// transcript.
     pub async fn shutdown(&mut self) {
-        hook_points::session_end(self, SessionEndReason::Other).await;
+        self.end(SessionEndReason::Other).await;
+    }
+
+    /// [`Session::shutdown`], telling the SessionEnd hooks why (`clear`,
+    /// `prompt_input_exit`, …).
+    pub async fn end(&mut self, reason: SessionEndReason) {
+        hook_points::session_end(self, reason).await;
         self.tool_state.shells.kill_all().await;
         if let Ok(mut log) = self.log.lock() {
             let _ = log.sync();
@@ -343,6 +380,20 @@ impl Session {
             metadata: None,
         }
     }
+}
+
+/// The session's checkpoint store, when checkpoints are on: under
+/// `<rudder_home>/file-history/<session>/`, for the tree at `cwd`, never
+/// walking rudder's own home.
+fn checkpoint_store(config: &SessionConfig) -> Option<Arc<CheckpointStore>> {
+    config.checkpoints.then(|| {
+        Arc::new(CheckpointStore::new(
+            CheckpointStore::dir_for(&config.rudder_home, &config.session_id),
+            config.cwd.clone(),
+            vec![config.rudder_home.clone()],
+            CheckpointLimits::default(),
+        ))
+    })
 }
 
 fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {

@@ -3,7 +3,8 @@
 //! The frame (system prompt, tools, model) comes from the last
 //! `rudder-frame` record, the conversation from the main-chain user and
 //! assistant records in file order (the file is append-only with one
-//! writer, so file order is conversation order). Nothing is re-derived, so
+//! writer, so file order is conversation order), cut back wherever a
+//! `rudder-rewind` record says the conversation was rewound. Nothing is re-derived, so
 //! the next request is byte-identical, up to its last breakpoint, to the one
 //! an uninterrupted process would have sent (USER-PAINS.md §2.1).
 //!
@@ -42,6 +43,8 @@ pub struct Restored {
     pub frame: RequestFrame,
     /// The conversation.
     pub messages: Vec<Message>,
+    /// The transcript uuid of each message of `messages`.
+    pub uuids: Vec<String>,
     /// Uuid of the last conversation record (the parent of the next one).
     pub last_uuid: Option<String>,
     /// Every logged usage, with the model it is priced under.
@@ -81,6 +84,7 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
     })?;
     let mut frame = None;
     let mut messages = Vec::new();
+    let mut uuids: Vec<String> = Vec::new();
     let mut last_uuid = None;
     let mut usages = Vec::new();
     for record in loaded.records {
@@ -95,7 +99,8 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
                 });
             }
             Record::User { meta, message, .. } if !meta.is_sidechain => {
-                last_uuid = Some(meta.uuid);
+                last_uuid = Some(meta.uuid.clone());
+                uuids.push(meta.uuid);
                 messages.push(message);
             }
             Record::Assistant { meta, message } if !meta.is_sidechain => {
@@ -104,10 +109,19 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
                     |frame: &RequestFrame| frame.model.clone(),
                 );
                 usages.push((model, message.usage.clone()));
-                last_uuid = Some(meta.uuid);
+                last_uuid = Some(meta.uuid.clone());
+                uuids.push(meta.uuid);
                 messages.push(message.to_message());
             }
             Record::ModelCall(call) => usages.push((call.model, call.usage)),
+            // Usage of the dropped messages stays counted: it was paid for.
+            Record::Rewind(rewind) => {
+                if let Some(at) = uuids.iter().position(|uuid| *uuid == rewind.target) {
+                    uuids.truncate(at);
+                    messages.truncate(at);
+                    last_uuid = uuids.last().cloned();
+                }
+            }
             _ => {}
         }
     }
@@ -115,6 +129,7 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
     Ok(Restored {
         frame,
         messages,
+        uuids,
         last_uuid,
         usages,
         warnings: loaded.warnings,

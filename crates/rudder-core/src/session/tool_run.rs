@@ -362,29 +362,13 @@ async fn execute(
         input,
         context: hook_context,
     } = approved;
-    let config = &session.config;
-    let sandbox_prefix = if call.name == "Bash" {
-        session.deps.gate.sandbox_prefix(&input, &bash_cwd(session))
-    } else {
-        None
-    };
-    let context = ToolContext {
-        project_dir: config.cwd.clone(),
-        spill_dir: paths::session_dir(&config.rudder_home, &config.cwd, &config.session_id)
-            .join("tool-results"),
-        state: Arc::clone(&session.tool_state),
-        cancel: cancel.child_token(),
-        tool_use_id: call.id.clone(),
-        limits: config.tool_limits.clone(),
-        side_query: Some(Arc::new(SessionSideQuery::new(session))),
-        env: config.child_env.clone(),
-        sandbox_prefix,
-    };
+    let context = tool_context(session, &call.name, &call.id, &input, cancel);
     session.deps.events.emit(AgentEvent::ToolStarted {
         tool_use_id: call.id.clone(),
         name: call.name.clone(),
         input: input.clone(),
     });
+    let checkpoint = super::checkpointing::before_tool(session, &call.name, &input).await;
     let started = Instant::now();
     let output = session
         .deps
@@ -397,6 +381,7 @@ async fn execute(
         is_error: output.is_error,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
+    super::checkpointing::after_tool(session, checkpoint).await;
     if call.name == "TodoWrite" && !output.is_error {
         session.deps.events.emit(AgentEvent::TodosUpdated {
             todos: serde_json::to_value(session.tool_state.todos()).unwrap_or_default(),
@@ -410,9 +395,39 @@ async fn execute(
     tool_hooks::post_tool_use(session, call_ref, &input, output, cancel).await
 }
 
+/// What a call of `tool` (id `tool_use_id`) runs with: the session's
+/// directories, state, limits and environment, a child of `cancel`, and
+/// for Bash the sandbox prefix the policy gives this input.
+pub(super) fn tool_context(
+    session: &Session,
+    tool: &str,
+    tool_use_id: &str,
+    input: &Value,
+    cancel: &CancellationToken,
+) -> ToolContext {
+    let config = &session.config;
+    let sandbox_prefix = if tool == "Bash" {
+        session.deps.gate.sandbox_prefix(input, &bash_cwd(session))
+    } else {
+        None
+    };
+    ToolContext {
+        project_dir: config.cwd.clone(),
+        spill_dir: paths::session_dir(&config.rudder_home, &config.cwd, &config.session_id)
+            .join("tool-results"),
+        state: Arc::clone(&session.tool_state),
+        cancel: cancel.child_token(),
+        tool_use_id: tool_use_id.to_owned(),
+        limits: config.tool_limits.clone(),
+        side_query: Some(Arc::new(SessionSideQuery::new(session))),
+        env: config.child_env.clone(),
+        sandbox_prefix,
+    }
+}
+
 /// The Bash tool's current directory (it persists between calls); relative
 /// paths of every call are judged against it.
-fn bash_cwd(session: &Session) -> std::path::PathBuf {
+pub(super) fn bash_cwd(session: &Session) -> std::path::PathBuf {
     session
         .tool_state
         .bash_cwd

@@ -88,9 +88,11 @@ async fn drive(
     if let Some(context) = session.pending_context.take() {
         prompt.insert(0, ContentBlock::text(context));
     }
-    if let Err(stop) = append_user(session, Message::new(Role::User, prompt), None) {
-        return stop;
-    }
+    let turn = match append_user(session, Message::new(Role::User, prompt), None) {
+        Ok(uuid) => uuid,
+        Err(stop) => return stop,
+    };
+    super::checkpointing::begin_turn(session, &turn).await;
     let mut stop_continuations = 0;
     loop {
         if let Some(stop) = limit_reached(session, cancel, progress) {
@@ -127,11 +129,13 @@ async fn drive(
             [single] => single.clone(),
             _ => None,
         };
-        if let Err(stop) = append_user(
-            session,
-            Message::new(Role::User, ran.results),
-            tool_use_result,
-        ) {
+        let mut results = ran.results;
+        if ran.stop.is_none() && !cancel.is_cancelled() {
+            // Steered messages ride along with this step's results.
+            results.extend(session.steer.take().into_iter().flatten());
+        }
+        if let Err(stop) = append_user(session, Message::new(Role::User, results), tool_use_result)
+        {
             return stop;
         }
         if let Some(stop) = ran.stop {
@@ -229,6 +233,7 @@ async fn request_step(
                 })
         })?;
     session.messages.push(completed.message.to_message());
+    session.uuids.push(appended.clone());
     session.deps.events.emit(AgentEvent::AssistantMessage {
         uuid: appended,
         message: completed.message.clone(),
@@ -237,12 +242,13 @@ async fn request_step(
     Ok(completed)
 }
 
-/// Appends a user message to the transcript and the conversation.
+/// Appends a user message to the transcript and the conversation; returns
+/// its uuid.
 fn append_user(
     session: &mut Session,
     message: Message,
     tool_use_result: Option<serde_json::Value>,
-) -> Result<(), TurnStop> {
+) -> Result<String, TurnStop> {
     let uuid = session
         .log
         .lock()
@@ -254,13 +260,14 @@ fn append_user(
                 })
         })?;
     session.messages.push(message.clone());
+    session.uuids.push(uuid.clone());
     session.deps.events.emit(AgentEvent::UserMessage {
-        uuid,
+        uuid: uuid.clone(),
         message,
         tool_use_result,
         parent_tool_use_id: None,
     });
-    Ok(())
+    Ok(uuid)
 }
 
 fn poisoned() -> TurnStop {

@@ -4,5 +4,5 @@
 pub mod record;
 pub mod store;
 
-pub use record::{FrameRecord, ModelCallRecord, Record, RecordMeta};
+pub use record::{FrameRecord, ModelCallRecord, Record, RecordMeta, RewindRecord};
 pub use store::{LoadedTranscript, TranscriptError, TranscriptWriter, read_transcript};

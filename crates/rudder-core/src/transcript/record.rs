@@ -4,8 +4,9 @@
 //! §11: `parentUuid, isSidechain, userType, cwd, sessionId, version,
 //! gitBranch, type, message, uuid, timestamp`, plus `toolUseResult` on tool
 //! results), so existing transcript tools read rudder's files. rudder adds
-//! record types of its own (`rudder-frame`, `rudder-model-call`), which
-//! Claude Code readers skip as unknown, and skips unknown types itself.
+//! record types of its own (`rudder-frame`, `rudder-model-call`,
+//! `rudder-rewind`), which Claude Code readers skip as unknown, and skips
+//! unknown types itself.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,6 +86,26 @@ pub struct ModelCallRecord {
     pub usage: Usage,
 }
 
+/// A conversation rewind (`/rewind`): the conversation continues from
+/// before the user message `target`, which and everything after it are
+/// dropped from the context. The file stays append-only; the next
+/// conversation line's `parentUuid` is `parent`, so readers that walk the
+/// parent chain from the last line see the same conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewindRecord {
+    /// Session id.
+    pub session_id: String,
+    /// Line id.
+    pub uuid: String,
+    /// RFC 3339 time.
+    pub timestamp: String,
+    /// The uuid of the first user message dropped.
+    pub target: String,
+    /// The uuid of the last line kept (`None`: nothing is kept).
+    pub parent: Option<String>,
+}
+
 /// One line of a transcript.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -108,6 +129,8 @@ pub enum Record {
     Frame(FrameRecord),
     /// A side model call.
     ModelCall(ModelCallRecord),
+    /// A conversation rewind.
+    Rewind(RewindRecord),
     /// A line of a type rudder does not use; kept for readers, skipped.
     Other(Value),
 }
@@ -146,6 +169,7 @@ impl Record {
             }),
             Self::Frame(frame) => tagged("rudder-frame", frame),
             Self::ModelCall(call) => tagged("rudder-model-call", call),
+            Self::Rewind(rewind) => tagged("rudder-rewind", rewind),
             Self::Other(value) => serde_json::to_string(value),
         }
     }
@@ -177,6 +201,7 @@ impl Record {
             }
             "rudder-frame" => Self::Frame(serde_json::from_value(value)?),
             "rudder-model-call" => Self::ModelCall(serde_json::from_value(value)?),
+            "rudder-rewind" => Self::Rewind(serde_json::from_value(value)?),
             _ => Self::Other(value),
         })
     }
