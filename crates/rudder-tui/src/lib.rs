@@ -53,6 +53,7 @@
 //! on the channel given to [`run`] and awaits the receiver.
 
 mod app;
+mod choose;
 mod complete;
 mod driver;
 mod editor;
@@ -68,6 +69,7 @@ mod terminal;
 mod testing;
 mod todo;
 
+pub use choose::{Choice, choose};
 pub use driver::{CommandError, ContextPart, Driver, DriverCommand, StatusSnapshot};
 pub use error::TuiError;
 pub use options::{CustomCommand, Notification, StatusLineCommand, TuiOptions};
