@@ -1,12 +1,16 @@
 //! The `rudder` binary: parses arguments, builds a session from settings,
 //! flags and environment, and hands it to the headless runner or the TUI.
 //!
+//! Without `-p` (and without stream-json input) the interactive TUI runs
+//! (`interactive/`); otherwise the headless runner (`headless/`).
+//!
 //! `--version` is answered before anything else is set up (no runtime, no
 //! file reads), so it costs a process start and nothing more.
 
 mod args;
 mod exit;
 mod headless;
+mod interactive;
 mod setup;
 
 use std::process::ExitCode;
@@ -68,10 +72,7 @@ async fn run(args: Args) -> Exit {
         );
     }
     if !args.is_headless() {
-        eprintln!(
-            "rudder: the interactive terminal UI is not available yet; run with -p \"<prompt>\""
-        );
-        return Exit::Usage;
+        return interactive::run(args).await;
     }
     let setup = match setup::Setup::from_args(&args).await {
         Ok(setup) => setup,

@@ -19,3 +19,5 @@ mod hooks_tools;
 mod layering;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/tui.rs"]
+mod tui;

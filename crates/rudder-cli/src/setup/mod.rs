@@ -36,6 +36,7 @@ use rudder_tools::registry::ToolRegistry;
 
 use crate::args::Args;
 use crate::exit::Exit;
+pub use gate::is_trusted;
 use model::{ModelFlags, model_setup};
 
 /// Output token cap when `CLAUDE_CODE_MAX_OUTPUT_TOKENS` is unset (what
@@ -95,6 +96,22 @@ pub struct Setup {
     pub start: Start,
     /// Things the person should know (printed on stderr before the run).
     pub notices: Vec<String>,
+    /// What the interactive front end shows besides the session.
+    pub interactive: InteractiveSetup,
+}
+
+/// Settings only the interactive front end uses (`/memory`, `/model`,
+/// the status line).
+#[derive(Debug, Clone, Default)]
+pub struct InteractiveSetup {
+    /// Memory files loaded into the first message, with their level.
+    pub memory_files: Vec<(PathBuf, String)>,
+    /// Model aliases (`sonnet`, `opus`, `haiku`) and the ids they stand for.
+    pub model_aliases: Vec<(String, String)>,
+    /// The `statusLine` setting's command.
+    pub status_line: Option<String>,
+    /// Whether Shift+Tab may reach bypassPermissions.
+    pub allow_bypass: bool,
 }
 
 impl Setup {
@@ -171,6 +188,21 @@ impl Setup {
 
         let memory = load_memory(&config_paths, sources);
         notices.extend(memory.warnings.iter().map(ToString::to_string));
+        let interactive = InteractiveSetup {
+            memory_files: memory
+                .files
+                .iter()
+                .map(|file| (file.path.clone(), file.level.label().to_owned()))
+                .collect(),
+            model_aliases: model::resolved_aliases(&lookup),
+            status_line: loaded
+                .settings
+                .status_line
+                .as_ref()
+                .map(|line| line.command.clone()),
+            allow_bypass: args.dangerously_skip_permissions
+                || args.allow_dangerously_skip_permissions,
+        };
         let mut first_message_context = Vec::new();
         if !memory.files.is_empty() {
             first_message_context.push(render_memory(&memory.files));
@@ -215,6 +247,7 @@ impl Setup {
             hooks,
             start,
             notices,
+            interactive,
         })
     }
 }

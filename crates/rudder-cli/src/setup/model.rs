@@ -79,6 +79,14 @@ pub fn resolve_alias(name: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Str
         .unwrap_or_else(|| name.to_owned())
 }
 
+/// Each alias with the id it resolves to here (for `/model`).
+pub fn resolved_aliases(lookup: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    ALIASES
+        .iter()
+        .map(|(alias, _, _)| ((*alias).to_owned(), resolve_alias(alias, lookup)))
+        .collect()
+}
+
 /// Chooses the model and builds the client.
 ///
 /// Errors: an unknown `--provider`, an OpenAI-compatible provider without

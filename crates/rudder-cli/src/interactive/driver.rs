@@ -1,0 +1,202 @@
+//! [`SessionDriver`]: the TUI's [`Driver`] over a real [`Session`].
+//!
+//! A turn runs in its own task holding the session's async lock, with its
+//! own [`CancellationToken`] (Esc cancels it; what was done stays in the
+//! transcript). Steered messages go to the session's [`SteerInbox`] and
+//! reach the model at the next tool boundary; what the turn did not
+//! deliver starts the next turn right away (or, after an interrupt, is
+//! shown as not delivered). The permission mode is applied to the gate at
+//! once; status snapshots come from the shared [`SharedStatus`] kept
+//! current by the event forwarder, so `status()` never waits on a turn.
+//! Commands (`/model`, `/rewind`, `!cmd` …) live in `commands.rs`.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures::future::BoxFuture;
+use rudder_config::hooks::SessionEndReason;
+use rudder_core::permissions::PermissionGate;
+use rudder_core::session::SteerInbox;
+use rudder_core::{EventSink, Session, SessionDeps};
+use rudder_protocol::event::{NoticeLevel, TurnStop};
+use rudder_protocol::permission::{PermissionMode, PermissionUpdate, UpdateDestination};
+use rudder_protocol::{ContentBlock, Message, Role};
+use rudder_tui::{CommandError, Driver, DriverCommand, StatusSnapshot};
+use tokio_util::sync::CancellationToken;
+
+use super::status::{SharedStatus, lock};
+use crate::setup::InteractiveSetup;
+
+/// The turn in flight, as the sync side of the driver sees it.
+#[derive(Debug, Default)]
+struct TurnState {
+    /// Cancels the running turn (or command).
+    cancel: CancellationToken,
+    /// A turn was submitted and has not finished.
+    running: bool,
+    /// The current session's steering inbox.
+    inbox: SteerInbox,
+}
+
+/// Shared by the driver and its turn tasks.
+pub(super) struct Inner {
+    /// The session; a turn or command holds the lock while it runs.
+    pub(super) session: tokio::sync::Mutex<Session>,
+    /// What new sessions (`/clear`, `/resume`) are built with.
+    pub(super) deps: SessionDeps,
+    /// The session's permission policy (also in `deps`).
+    pub(super) gate: Arc<dyn PermissionGate>,
+    /// The status the TUI reads.
+    pub(super) status: SharedStatus,
+    /// Interactive-only settings.
+    pub(super) setup: InteractiveSetup,
+    turn: Mutex<TurnState>,
+}
+
+impl Inner {
+    fn turn(&self) -> MutexGuard<'_, TurnState> {
+        self.turn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The events of the sessions (notices from commands go here too).
+    pub(super) fn events(&self) -> &EventSink {
+        &self.deps.events
+    }
+
+    /// A fresh token for a command, cancelled by `interrupt`.
+    pub(super) fn command_token(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.turn().cancel = token.clone();
+        token
+    }
+
+    /// Points steering at `session`'s inbox (after `/clear`, `/resume`).
+    pub(super) fn adopt(&self, session: &Session) {
+        self.turn().inbox = session.steer_inbox();
+    }
+
+    /// Runs `prompt` as a turn, then any steered message the turn did not
+    /// deliver as the next one.
+    async fn run_turns(self: Arc<Self>, mut prompt: Vec<ContentBlock>) {
+        let mut session = self.session.lock().await;
+        loop {
+            let cancel = CancellationToken::new();
+            self.turn().cancel = cancel.clone();
+            let outcome = session.run_turn(prompt, &cancel).await;
+            let left = {
+                let mut turn = self.turn();
+                let left = turn.inbox.take();
+                let interrupted = matches!(outcome.stop, TurnStop::Interrupted);
+                if left.is_empty() || interrupted {
+                    turn.running = false;
+                }
+                if interrupted && !left.is_empty() {
+                    let text = Message::new(Role::User, left.concat()).text();
+                    self.events().notice(
+                        NoticeLevel::Warning,
+                        format!("Not delivered (the turn was interrupted): {text}"),
+                    );
+                    return;
+                }
+                left
+            };
+            if left.is_empty() {
+                return;
+            }
+            prompt = left.concat();
+        }
+    }
+}
+
+/// The TUI's driver over a session.
+#[derive(Clone)]
+pub struct SessionDriver {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl SessionDriver {
+    /// A driver over `session`, built with `deps` (whose gate is the
+    /// session's). `status` is the snapshot the event forwarder keeps.
+    pub fn new(
+        session: Session,
+        deps: SessionDeps,
+        status: SharedStatus,
+        setup: InteractiveSetup,
+    ) -> Self {
+        let turn = TurnState {
+            inbox: session.steer_inbox(),
+            ..TurnState::default()
+        };
+        Self {
+            inner: Arc::new(Inner {
+                session: tokio::sync::Mutex::new(session),
+                gate: Arc::clone(&deps.gate),
+                deps,
+                status,
+                setup,
+                turn: Mutex::new(turn),
+            }),
+        }
+    }
+
+    /// Interrupts what runs, waits for it, and ends the session (SessionEnd
+    /// hooks with reason `prompt_input_exit`, background shells killed,
+    /// transcript flushed).
+    pub async fn shutdown(&self) {
+        self.interrupt();
+        self.inner
+            .session
+            .lock()
+            .await
+            .end(SessionEndReason::PromptInputExit)
+            .await;
+    }
+}
+
+impl Driver for SessionDriver {
+    fn submit(&self, prompt: Vec<ContentBlock>) {
+        self.inner.turn().running = true;
+        tokio::spawn(Arc::clone(&self.inner).run_turns(prompt));
+    }
+
+    fn steer(&self, prompt: Vec<ContentBlock>) {
+        {
+            let turn = self.inner.turn();
+            if turn.running {
+                turn.inbox.push(prompt);
+                return;
+            }
+        }
+        self.submit(prompt);
+    }
+
+    fn interrupt(&self) {
+        self.inner.turn().cancel.cancel();
+    }
+
+    fn set_permission_mode(&self, mode: PermissionMode) -> Result<(), String> {
+        if mode == PermissionMode::BypassPermissions {
+            if !self.inner.setup.allow_bypass {
+                return Err("bypassPermissions is off; start rudder with --allow-dangerously-skip-permissions to reach it".to_owned());
+            }
+            let forced = std::env::var("IS_SANDBOX").as_deref() == Ok("1");
+            rudder_policy::bypass_allowed(rudder_policy::running_as_root(), false, forced)?;
+        }
+        self.inner.gate.apply(&PermissionUpdate::SetMode {
+            mode,
+            destination: UpdateDestination::Session,
+        });
+        lock(&self.inner.status).permission_mode = mode;
+        Ok(())
+    }
+
+    fn command<'a>(
+        &'a self,
+        command: DriverCommand,
+    ) -> BoxFuture<'a, Result<String, CommandError>> {
+        Box::pin(super::commands::run(&self.inner, command))
+    }
+
+    fn status(&self) -> StatusSnapshot {
+        lock(&self.inner.status).clone()
+    }
+}

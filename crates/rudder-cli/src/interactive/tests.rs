@@ -1,0 +1,496 @@
+//! The driver over a real session and the scripted model server: what the
+//! TUI would see and what happens to the files (no fake driver).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rudder_core::hooks::HookRunner;
+use rudder_core::permissions::PolicyGate;
+use rudder_core::prompt::SystemPromptOptions;
+use rudder_core::session::InitExtras;
+use rudder_core::{EventSink, Session, SessionConfig, SessionDeps};
+use rudder_model::anthropic::{AnthropicClient, AnthropicConfig};
+use rudder_model::retry::RetryPolicy;
+use rudder_policy::PolicyBuilder;
+use rudder_policy::rule::RuleSource;
+use rudder_protocol::event::{TurnOutcome, TurnStop};
+use rudder_protocol::permission::{ApprovalDecision, PermissionMode, RuleBehavior};
+use rudder_protocol::{AgentEvent, ContentBlock};
+use rudder_testkit::{MockServer, Scenario};
+use rudder_tools::ToolLimits;
+use rudder_tools::registry::ToolRegistry;
+use rudder_tui::{ApprovalPrompt, CommandError, Driver, DriverCommand, StatusSnapshot};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::approver::TuiApprover;
+use super::driver::SessionDriver;
+use super::status::spawn_forwarder;
+use crate::setup::InteractiveSetup;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A driver over a fresh session in a scratch repository.
+struct Harness {
+    _dir: tempfile::TempDir,
+    repo: PathBuf,
+    server: MockServer,
+    driver: SessionDriver,
+    events: mpsc::UnboundedReceiver<AgentEvent>,
+    approvals: mpsc::UnboundedReceiver<ApprovalPrompt>,
+}
+
+impl Harness {
+    /// `turns` is built from the repository path; `mode` and `deny` rules
+    /// make the policy.
+    async fn new(turns: impl FnOnce(&Path) -> Value, mode: PermissionMode, deny: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        let repo = repo.canonicalize().unwrap();
+        let home = dir.path().join("home");
+        let scenario =
+            Scenario::from_json_str(&json!({ "turns": turns(&repo) }).to_string()).unwrap();
+        let server = MockServer::spawn(scenario).unwrap();
+        let env = |name: &str| (name == "ANTHROPIC_API_KEY").then(|| "test-key".to_owned());
+        let client = AnthropicClient::new(
+            AnthropicConfig::from_env(&env, Some(&server.base_url())).unwrap(),
+        )
+        .unwrap();
+        let (policy, errors) = PolicyBuilder::new(&repo, &home)
+            .mode(mode)
+            .rules(
+                RuleSource::new("test", &repo),
+                RuleBehavior::Deny,
+                deny.iter().copied(),
+            )
+            .build();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (to_tui, events) = mpsc::unbounded_channel();
+        let (approvals_tx, approvals) = mpsc::unbounded_channel();
+        let (sink, from_sessions) = EventSink::channel();
+        let status = Arc::new(Mutex::new(StatusSnapshot::default()));
+        spawn_forwarder(from_sessions, to_tui, Arc::clone(&status));
+        let deps = SessionDeps {
+            client: Arc::new(client),
+            tools: Arc::new(ToolRegistry::builtin()),
+            gate: Arc::new(PolicyGate::new(policy, None)),
+            approver: Arc::new(TuiApprover {
+                approvals: approvals_tx,
+                events: sink.clone(),
+            }),
+            events: sink,
+            hooks: HookRunner::default(),
+        };
+        let config = SessionConfig {
+            session_id: uuid::Uuid::new_v4().to_string(),
+            cwd: repo.clone(),
+            rudder_home: home,
+            model: "claude-sonnet-4-5".into(),
+            small_model: "claude-haiku-4-5".into(),
+            max_tokens: 1000,
+            thinking: None,
+            system_prompt: SystemPromptOptions::default(),
+            max_turns: None,
+            max_budget_usd: None,
+            cache_breakpoints: true,
+            retry: RetryPolicy::default(),
+            tool_limits: ToolLimits::default(),
+            trusted: false,
+            persist: true,
+            checkpoints: true,
+            permission_mode: mode,
+            child_env: Vec::new(),
+            first_message_context: Vec::new(),
+            request_sink: None,
+            init_extras: InitExtras::default(),
+        };
+        let session = Session::start(config, deps.clone()).await.unwrap();
+        let setup = InteractiveSetup {
+            memory_files: vec![(repo.join("CLAUDE.md"), "project".into())],
+            model_aliases: vec![("opus".into(), "claude-opus-4-8".into())],
+            status_line: None,
+            allow_bypass: false,
+        };
+        Self {
+            driver: SessionDriver::new(session, deps, status, setup),
+            _dir: dir,
+            repo,
+            server,
+            events,
+            approvals,
+        }
+    }
+
+    /// Waits for the next event `pick` accepts, skipping others.
+    async fn next<T>(&mut self, mut pick: impl FnMut(AgentEvent) -> Option<T>) -> T {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let event = self.events.recv().await.expect("the event channel closed");
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+        })
+        .await
+        .expect("the awaited event never came")
+    }
+
+    async fn turn_end(&mut self) -> TurnOutcome {
+        self.next(|event| match event {
+            AgentEvent::TurnEnded(outcome) => Some(outcome),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn answer_approval(&mut self, decision: ApprovalDecision) -> String {
+        let (request, reply) = tokio::time::timeout(WAIT, self.approvals.recv())
+            .await
+            .expect("no approval request came")
+            .expect("the approvals channel closed");
+        reply.send(decision).unwrap();
+        request.tool_name
+    }
+
+    fn submit(&self, text: &str) {
+        self.driver.submit(vec![ContentBlock::text(text)]);
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.repo.join(name)
+    }
+
+    fn last_request(&self) -> String {
+        let requests = self.server.requests();
+        let last = requests.last().expect("a request was sent");
+        String::from_utf8_lossy(&last.body).into_owned()
+    }
+}
+
+fn write(repo: &Path, name: &str, content: &str) -> Value {
+    json!({"type": "tool_use", "name": "Write", "input": {"file_path": repo.join(name), "content": content}})
+}
+
+fn allow() -> ApprovalDecision {
+    ApprovalDecision::Allow {
+        updated_input: None,
+        updated_permissions: Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_streams_ends_its_turn_and_updates_the_status() {
+    let mut harness = Harness::new(
+        |_| json!([{"content": [{"type": "text", "text": "Hello from the model."}]}]),
+        PermissionMode::Default,
+        &[],
+    )
+    .await;
+    harness.submit("hi");
+    let streamed = harness
+        .next(|event| match event {
+            AgentEvent::Stream { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(streamed, ());
+    let outcome = harness.turn_end().await;
+    assert_eq!(outcome.stop, TurnStop::Completed);
+    assert_eq!(outcome.result_text, "Hello from the model.");
+    let status = harness.driver.status();
+    assert!(status.last_usage.is_some());
+    assert!(status.total_cost_usd > 0.0);
+    assert_eq!(status.model, "claude-sonnet-4-5");
+    assert_eq!(status.context_window, 200_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_write_happens_and_a_denied_one_does_not() {
+    let mut harness = Harness::new(
+        |repo| {
+            json!([
+                {"when": "make a", "content": [write(repo, "a.txt", "A\n")]},
+                {"when": "make b", "content": [write(repo, "b.txt", "B\n")]},
+                {"content": [{"type": "text", "text": "ok"}]},
+                {"content": [{"type": "text", "text": "ok"}]}
+            ])
+        },
+        PermissionMode::Default,
+        &[],
+    )
+    .await;
+    harness.submit("make a");
+    assert_eq!(harness.answer_approval(allow()).await, "Write");
+    assert_eq!(harness.turn_end().await.stop, TurnStop::Completed);
+    assert_eq!(
+        std::fs::read_to_string(harness.path("a.txt")).unwrap(),
+        "A\n"
+    );
+
+    harness.submit("make b");
+    harness
+        .answer_approval(ApprovalDecision::Deny {
+            message: "The user denied this tool call and said: not now".into(),
+            interrupt: false,
+        })
+        .await;
+    harness.turn_end().await;
+    assert!(!harness.path("b.txt").exists());
+    assert!(harness.last_request().contains("not now"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_stops_the_turn_and_keeps_what_was_done() {
+    let mut harness = Harness::new(
+        |repo| {
+            json!([{"content": [
+                write(repo, "done.txt", "kept\n"),
+                {"type": "tool_use", "name": "Bash", "input": {"command": "sleep 30"}}
+            ]}])
+        },
+        PermissionMode::BypassPermissions,
+        &[],
+    )
+    .await;
+    harness.submit("work slowly");
+    harness
+        .next(|event| match event {
+            AgentEvent::ToolStarted { name, .. } if name == "Bash" => Some(()),
+            _ => None,
+        })
+        .await;
+    let started = std::time::Instant::now();
+    harness.driver.interrupt();
+    let outcome = harness.turn_end().await;
+    assert_eq!(outcome.stop, TurnStop::Interrupted);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        std::fs::read_to_string(harness.path("done.txt")).unwrap(),
+        "kept\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_steered_during_a_tool_reaches_the_model_in_the_same_turn() {
+    let mut harness = Harness::new(
+        |_| {
+            json!([
+                {"when": "start", "content": [{"type": "tool_use", "name": "Bash", "input": {"command": "sleep 1"}}]},
+                {"when": "use tabs", "content": [{"type": "text", "text": "Tabs it is."}]}
+            ])
+        },
+        PermissionMode::BypassPermissions,
+        &[],
+    )
+    .await;
+    harness.submit("start");
+    harness
+        .next(|event| match event {
+            AgentEvent::ToolStarted { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+    harness.driver.steer(vec![ContentBlock::text("use tabs")]);
+    let outcome = harness.turn_end().await;
+    assert_eq!(outcome.stop, TurnStop::Completed);
+    assert_eq!(outcome.result_text, "Tabs it is.");
+    assert_eq!(harness.server.requests().len(), 2, "one turn, two requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rewind_lists_then_restores_files_and_conversation() {
+    let mut harness = Harness::new(
+        |repo| {
+            json!([
+                {"when": "edit", "content": [
+                    {"type": "tool_use", "name": "Bash", "input": {"command": "printf 'new\\n' > calc.py"}},
+                    write(repo, "made.txt", "made\n")
+                ]},
+                {"content": [{"type": "text", "text": "Edited."}]},
+                {"when": "what now", "content": [{"type": "text", "text": "Nothing."}]}
+            ])
+        },
+        PermissionMode::BypassPermissions,
+        &[],
+    )
+    .await;
+    std::fs::write(harness.path("calc.py"), b"old\x00bytes\n").unwrap();
+    harness.submit("edit the file");
+    harness.turn_end().await;
+    assert_eq!(
+        std::fs::read_to_string(harness.path("calc.py")).unwrap(),
+        "new\n"
+    );
+
+    let list = harness
+        .driver
+        .command(DriverCommand::Rewind { target: None })
+        .await
+        .unwrap();
+    assert!(list.contains("1. edit the file"), "{list}");
+    assert!(list.contains("2 files changed since"), "{list}");
+    let done = harness
+        .driver
+        .command(DriverCommand::Rewind {
+            target: Some("1".into()),
+        })
+        .await
+        .unwrap();
+    assert!(done.contains("Restored: calc.py"), "{done}");
+    assert!(
+        done.contains("Removed (created after that message): made.txt"),
+        "{done}"
+    );
+    assert_eq!(
+        std::fs::read(harness.path("calc.py")).unwrap(),
+        b"old\x00bytes\n"
+    );
+    assert!(!harness.path("made.txt").exists());
+
+    harness.submit("what now");
+    harness.turn_end().await;
+    assert!(!harness.last_request().contains("edit the file"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_commands_run_through_the_bash_tool_and_deny_rules() {
+    let harness = Harness::new(|_| json!([]), PermissionMode::Default, &["Bash(rm:*)"]).await;
+    let output = harness
+        .driver
+        .command(DriverCommand::Shell {
+            command: "echo from-the-shell".into(),
+        })
+        .await
+        .unwrap();
+    assert!(output.contains("from-the-shell"), "{output}");
+    let denied = harness
+        .driver
+        .command(DriverCommand::Shell {
+            command: "rm -rf .".into(),
+        })
+        .await;
+    assert!(
+        matches!(&denied, Err(CommandError::Failed(message)) if message.starts_with("not run")),
+        "{denied:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_commands_answer_from_the_session() {
+    let harness = Harness::new(
+        |_| json!([{"content": [{"type": "text", "text": "hi"}]}]),
+        PermissionMode::Default,
+        &["WebFetch"],
+    )
+    .await;
+    let driver = &harness.driver;
+    let model = driver
+        .command(DriverCommand::Model {
+            model: Some("opus".into()),
+        })
+        .await
+        .unwrap();
+    assert!(model.contains("to claude-opus-4-8"), "{model}");
+    assert!(model.contains("cache starts over"), "{model}");
+    assert_eq!(driver.status().model, "claude-opus-4-8");
+
+    let rules = driver
+        .command(DriverCommand::Other {
+            name: "permissions".into(),
+            args: String::new(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        rules.contains("deny:") && rules.contains("`WebFetch` from test"),
+        "{rules}"
+    );
+    let memory = driver
+        .command(DriverCommand::Other {
+            name: "memory".into(),
+            args: String::new(),
+        })
+        .await
+        .unwrap();
+    assert!(memory.contains("CLAUDE.md"), "{memory}");
+    assert!(
+        driver
+            .command(DriverCommand::Other {
+                name: "doctor".into(),
+                args: String::new()
+            })
+            .await
+            .unwrap()
+            .contains("rudder ")
+    );
+    assert_eq!(
+        driver
+            .command(DriverCommand::Compact { instructions: None })
+            .await,
+        Err(CommandError::Unsupported)
+    );
+
+    let before = driver.status().session_id;
+    driver.command(DriverCommand::Clear).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_ne!(driver.status().session_id, before);
+    let listed = driver
+        .command(DriverCommand::Resume { session: None })
+        .await
+        .unwrap();
+    assert!(listed.contains("(this one)"), "{listed}");
+
+    assert!(
+        driver
+            .set_permission_mode(PermissionMode::AcceptEdits)
+            .is_ok()
+    );
+    assert_eq!(driver.status().permission_mode, PermissionMode::AcceptEdits);
+    assert!(
+        driver
+            .set_permission_mode(PermissionMode::BypassPermissions)
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_allow_holds_for_the_rest_of_the_session_and_says_it_is_not_saved() {
+    let mut harness = Harness::new(
+        |_| {
+            json!([
+                {"when": "first", "content": [{"type": "tool_use", "name": "Bash", "input": {"command": "touch one.txt"}}]},
+                {"when": "second", "content": [{"type": "tool_use", "name": "Bash", "input": {"command": "touch one.txt"}}]},
+                {"when": "(No output)", "content": [{"type": "text", "text": "ok"}]},
+                {"when": "(No output)", "content": [{"type": "text", "text": "ok"}]}
+            ])
+        },
+        PermissionMode::Default,
+        &[],
+    )
+    .await;
+    harness.submit("first");
+    let (request, reply) = tokio::time::timeout(WAIT, harness.approvals.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!request.suggestions.is_empty(), "{request:?}");
+    reply
+        .send(ApprovalDecision::Allow {
+            updated_input: None,
+            updated_permissions: request.suggestions.clone(),
+        })
+        .unwrap();
+    let notice = harness
+        .next(|event| match event {
+            AgentEvent::Notice { message, .. } => Some(message),
+            _ => None,
+        })
+        .await;
+    assert!(notice.contains("not saved to settings"), "{notice}");
+    harness.turn_end().await;
+    harness.submit("second");
+    assert_eq!(harness.turn_end().await.stop, TurnStop::Completed);
+    assert!(harness.approvals.try_recv().is_err(), "asked again");
+}
