@@ -17,6 +17,8 @@ mod hooks_session;
 mod hooks_tools;
 #[path = "cli/layering.rs"]
 mod layering;
+#[path = "cli/rewind_files.rs"]
+mod rewind_files;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/tui.rs"]

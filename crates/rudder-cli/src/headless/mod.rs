@@ -9,6 +9,7 @@ pub mod control;
 pub mod output;
 pub mod printer;
 pub mod records;
+mod rewind_files;
 mod stream_mode;
 
 use std::io::{IsTerminal, Read};

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use rudder_core::Session;
+use rudder_core::checkpoint::CheckpointStore;
 use rudder_core::permissions::PermissionGate;
 use rudder_protocol::headless::{ControlRequest, InputRecord};
 use rudder_protocol::permission::{PermissionUpdate, UpdateDestination};
@@ -36,7 +37,7 @@ pub async fn run(
         Arc::clone(&pending),
         Arc::clone(&current_turn),
         prompts,
-        gate,
+        (gate, session.checkpoints()),
     ));
     let mut exit = Exit::Success;
     while let Some(message) = queue.recv().await {
@@ -58,7 +59,7 @@ async fn read_stdin(
     pending: Arc<PendingRequests>,
     current_turn: Arc<Mutex<CancellationToken>>,
     prompts: mpsc::UnboundedSender<Message>,
-    gate: Arc<dyn PermissionGate>,
+    (gate, checkpoints): (Arc<dyn PermissionGate>, Option<Arc<CheckpointStore>>),
 ) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -81,7 +82,13 @@ async fn read_stdin(
                 }
             }
             InputRecord::ControlRequest(request) => {
-                let answer = answer_control(&request, &current_turn, gate.as_ref());
+                let answer = if request.request.get("subtype").and_then(Value::as_str)
+                    == Some("rewind_files")
+                {
+                    super::rewind_files::answer(&request, checkpoints.as_ref())
+                } else {
+                    answer_control(&request, &current_turn, gate.as_ref())
+                };
                 out.record(&answer);
             }
             InputRecord::ControlResponse(response) => pending.resolve(response),
