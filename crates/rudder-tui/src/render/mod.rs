@@ -4,6 +4,8 @@
 //! Owns: pure functions from data to lines and widgets. Must never: touch
 //! the terminal, the driver, or app state beyond reading it.
 
+#[cfg(test)]
+mod bench_test;
 pub(crate) mod diff;
 pub(crate) mod highlight;
 pub(crate) mod markdown;
