@@ -18,12 +18,16 @@ use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionU
 use rudder_tui::ApprovalPrompt;
 use tokio::sync::{mpsc, oneshot};
 
+use super::status::{SharedStatus, lock};
+
 /// Asks the person through the TUI.
 pub struct TuiApprover {
     /// The TUI's approvals channel.
     pub approvals: mpsc::UnboundedSender<ApprovalPrompt>,
     /// Where the notice about session-only rules goes.
     pub events: EventSink,
+    /// The status snapshot, whose mode a "don't ask again" may change.
+    pub status: SharedStatus,
 }
 
 impl Approver for TuiApprover {
@@ -44,6 +48,11 @@ impl Approver for TuiApprover {
             } = &decision
                 && !updated_permissions.is_empty()
             {
+                for update in updated_permissions {
+                    if let PermissionUpdate::SetMode { mode, .. } = update {
+                        lock(&self.status).permission_mode = *mode;
+                    }
+                }
                 self.events.notice(
                     NoticeLevel::Info,
                     format!(

@@ -20,6 +20,7 @@ pub mod status;
 mod tests;
 pub mod trust;
 
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -41,6 +42,10 @@ const HISTORY_FILE: &str = "prompt-history.jsonl";
 
 /// Runs the interactive UI until the person leaves; returns the exit status.
 pub async fn run(mut args: Args) -> Exit {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("rudder: {}", rudder_tui::TuiError::NotATerminal);
+        return Exit::Usage;
+    }
     match trust::ask_if_needed(&args).await {
         Ok(TrustAnswer::Cancelled) => return Exit::Success,
         Ok(_) => {}
@@ -84,6 +89,7 @@ pub async fn run(mut args: Args) -> Exit {
         approver: Arc::new(TuiApprover {
             approvals,
             events: events.clone(),
+            status: Arc::clone(&status),
         }),
         events,
         hooks: setup.hooks,

@@ -79,6 +79,7 @@ impl Harness {
             approver: Arc::new(TuiApprover {
                 approvals: approvals_tx,
                 events: sink.clone(),
+                status: Arc::clone(&status),
             }),
             events: sink,
             hooks: HookRunner::default(),

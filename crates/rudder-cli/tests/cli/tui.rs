@@ -360,3 +360,18 @@ fn resume_without_an_id_picks_a_session_of_this_directory() {
     tmux.keys(&["C-d"]);
     tmux.wait_for("rudder exited with 0");
 }
+
+#[test]
+fn without_a_terminal_the_interactive_ui_refuses_before_anything_runs() {
+    let workspace = Workspace::git(&[("a.txt", "a\n")]);
+    let server = scenario(json!([]));
+    let output = workspace.rudder(&server).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("needs a terminal") && stderr.contains("-p"),
+        "{stderr}"
+    );
+    assert!(workspace.transcripts().is_empty());
+    assert!(server.requests().is_empty());
+}
