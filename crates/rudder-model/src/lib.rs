@@ -5,7 +5,8 @@
 //! provider each; [`call`] is provider-independent and adds what every
 //! request needs: retries with backoff ([`retry`]), the stall watchdog, and
 //! assembling the streamed events into one message ([`assemble`]).
-//! [`pricing`] turns usage into dollars.
+//! [`pricing`] turns usage into dollars; [`refresh`] keeps a helper's
+//! expiring key fresh.
 
 pub mod anthropic;
 pub mod assemble;
@@ -14,6 +15,7 @@ pub mod client;
 mod http;
 pub mod openai;
 pub mod pricing;
+pub mod refresh;
 pub mod retry;
 pub mod sse;
 

@@ -6,6 +6,7 @@
 
 pub mod bash;
 pub mod bash_output;
+pub mod command;
 pub mod edit;
 pub mod file_tool;
 pub mod fs_util;

@@ -24,16 +24,22 @@ pub enum Auth {
     ApiKey(String),
     /// A bearer token (gateways, OAuth), sent as `Authorization: Bearer <token>`.
     Bearer(String),
+    /// A key printed by the `apiKeyHelper` command, sent both as
+    /// `x-api-key` and as `Authorization: Bearer` (Claude Code's behaviour,
+    /// so gateways expecting either accept it).
+    Helper(String),
 }
 
 impl Auth {
-    /// The environment variable [`AnthropicConfig::from_env`] reads this kind
-    /// of credential from: `"ANTHROPIC_API_KEY"` or `"ANTHROPIC_AUTH_TOKEN"`.
-    /// This is the `apiKeySource` of the headless `system/init` record.
+    /// Where this kind of credential comes from: the variable
+    /// [`AnthropicConfig::from_env`] reads (`"ANTHROPIC_API_KEY"`,
+    /// `"ANTHROPIC_AUTH_TOKEN"`) or `"apiKeyHelper"`. This is the
+    /// `apiKeySource` of the headless `system/init` record.
     pub fn env_var(&self) -> &'static str {
         match self {
             Self::ApiKey(_) => API_KEY_VAR,
             Self::Bearer(_) => AUTH_TOKEN_VAR,
+            Self::Helper(_) => "apiKeyHelper",
         }
     }
 }
@@ -43,6 +49,7 @@ impl fmt::Debug for Auth {
         let kind = match self {
             Self::ApiKey(_) => "ApiKey",
             Self::Bearer(_) => "Bearer",
+            Self::Helper(_) => "Helper",
         };
         write!(f, "{kind}(<redacted>)")
     }

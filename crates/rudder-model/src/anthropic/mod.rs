@@ -12,6 +12,7 @@
 //! slow stream and does not assemble messages: `crate::call` does those.
 
 mod config;
+mod models;
 
 use std::collections::VecDeque;
 
@@ -22,6 +23,7 @@ use rudder_protocol::{MessagesRequest, StreamEvent};
 
 use crate::http::{self, Flow, FrameTranslator};
 pub use config::{AnthropicConfig, Auth};
+pub use models::list_models;
 
 use crate::client::{EventStream, ModelClient, ModelError};
 use crate::sse::{SseError, SseFrame};
@@ -47,38 +49,61 @@ impl AnthropicClient {
     /// URL, when a header name or value (the credential included) holds
     /// characters HTTP does not allow, or when the TLS backend cannot start.
     pub fn new(config: AnthropicConfig) -> Result<Self, ModelError> {
-        let base = http::base_url(&config.base_url, "the Anthropic base URL")?;
-        let mut headers = HeaderMap::new();
-        http::insert_header(&mut headers, "anthropic-version", API_VERSION, false)?;
-        http::insert_header(
-            &mut headers,
-            CONTENT_TYPE.as_str(),
-            "application/json",
-            false,
-        )?;
-        match &config.auth {
-            Auth::ApiKey(key) => http::insert_header(&mut headers, "x-api-key", key, true)?,
-            Auth::Bearer(token) => http::insert_header(
-                &mut headers,
-                AUTHORIZATION.as_str(),
-                &format!("Bearer {token}"),
-                true,
-            )?,
-        }
-        if !config.betas.is_empty() {
-            let betas = config.betas.join(",");
-            http::insert_header(&mut headers, "anthropic-beta", &betas, false)?;
-        }
-        for (name, value) in &config.extra_headers {
-            http::insert_header(&mut headers, name, value, true)?;
-        }
+        let (base, headers) = endpoint(&config, true)?;
         Ok(Self {
             http: http::http_client(&config.user_agent)?,
             url: format!("{base}/v1/messages"),
             headers,
         })
     }
+}
 
+/// The validated base URL and the headers every request of `config`
+/// carries (`content_type` adds `content-type: application/json`).
+fn endpoint(
+    config: &AnthropicConfig,
+    content_type: bool,
+) -> Result<(String, HeaderMap), ModelError> {
+    let base = http::base_url(&config.base_url, "the Anthropic base URL")?;
+    let mut headers = HeaderMap::new();
+    http::insert_header(&mut headers, "anthropic-version", API_VERSION, false)?;
+    if content_type {
+        http::insert_header(
+            &mut headers,
+            CONTENT_TYPE.as_str(),
+            "application/json",
+            false,
+        )?;
+    }
+    match &config.auth {
+        Auth::ApiKey(key) => http::insert_header(&mut headers, "x-api-key", key, true)?,
+        Auth::Bearer(token) => http::insert_header(
+            &mut headers,
+            AUTHORIZATION.as_str(),
+            &format!("Bearer {token}"),
+            true,
+        )?,
+        Auth::Helper(key) => {
+            http::insert_header(&mut headers, "x-api-key", key, true)?;
+            http::insert_header(
+                &mut headers,
+                AUTHORIZATION.as_str(),
+                &format!("Bearer {key}"),
+                true,
+            )?;
+        }
+    }
+    if !config.betas.is_empty() {
+        let betas = config.betas.join(",");
+        http::insert_header(&mut headers, "anthropic-beta", &betas, false)?;
+    }
+    for (name, value) in &config.extra_headers {
+        http::insert_header(&mut headers, name, value, true)?;
+    }
+    Ok((base, headers))
+}
+
+impl AnthropicClient {
     async fn open(&self, request: &MessagesRequest) -> Result<EventStream, ModelError> {
         if !request.stream {
             return Err(ModelError::Config(
