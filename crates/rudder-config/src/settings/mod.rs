@@ -3,10 +3,12 @@
 //! workspace trust, merged with provenance.
 //!
 //! Start with [`load_settings`]; print `rudder config` with
-//! [`render_provenance`] and the trust notice with [`withheld_notice`].
+//! [`render_provenance`] and the trust notice with [`withheld_notice`];
+//! save an approved "always allow" with [`save_permission_update`].
 //! Contract: CLAUDE-CODE-INTERFACE.md §4 (files, precedence, keys), §3.2
 //! (rule anchoring), §12 and issue 4 item 5 (trust). This module never runs
-//! anything a setting names.
+//! anything a setting names, and writes nothing but the file a saved
+//! permission update names.
 
 mod load;
 mod merge;
@@ -14,6 +16,7 @@ mod parse;
 mod schema;
 mod trust;
 mod types;
+mod write;
 
 pub use load::{CliSettings, SettingsRequest, load_settings};
 pub use merge::render_provenance;
@@ -23,4 +26,7 @@ pub use types::{
     ProvenanceEntry, ProviderKind, ProviderModel, ProviderSettings, SandboxNetwork,
     SandboxSettings, Settings, SettingsLayer, SettingsOrigin, SettingsScope, SourcedDirectory,
     StatusLineSetting, WithheldKey,
+};
+pub use write::{
+    SaveError, destination_file, destination_name, save_permission_update, update_destination,
 };
