@@ -229,6 +229,16 @@ pub struct Args {
 pub enum Command {
     /// Show the merged settings and where each value came from.
     Config,
+    /// Trust a folder: its project settings (hooks, MCP servers, env,
+    /// apiKeyHelper, permissions) apply in every later session under it.
+    Trust {
+        /// The folder (default: the current one). A folder inside a git
+        /// repository trusts the whole repository.
+        dir: Option<PathBuf>,
+    },
+    /// Check the setup: the endpoint answers and lists its models; the
+    /// provider, key source, model, trust and sandbox in use.
+    Doctor,
 }
 
 impl Args {

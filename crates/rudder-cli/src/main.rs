@@ -8,16 +8,19 @@
 //! file reads), so it costs a process start and nothing more.
 
 mod args;
+mod config_command;
+mod doctor;
 mod exit;
 mod headless;
 mod interactive;
 mod setup;
+mod trust_command;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::Args;
+use args::{Args, Command};
 use exit::Exit;
 
 fn main() -> ExitCode {
@@ -65,6 +68,12 @@ async fn run(args: Args) -> Exit {
         eprintln!(
             "rudder: cannot become a child subreaper ({error}); orphaned tool processes are reaped by init instead"
         );
+    }
+    match &args.command {
+        Some(Command::Config) => return config_command::run(&args),
+        Some(Command::Trust { dir }) => return trust_command::run(dir.as_deref()),
+        Some(Command::Doctor) => return doctor::run(&args).await,
+        None => {}
     }
     for flag in args.ignored_flags() {
         eprintln!(

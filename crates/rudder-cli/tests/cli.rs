@@ -21,5 +21,7 @@ mod layering;
 mod rewind_files;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/trust_gate.rs"]
+mod trust_gate;
 #[path = "cli/tui.rs"]
 mod tui;

@@ -6,6 +6,7 @@
 //! [`rudder_protocol::AgentEvent`]s it receives. This crate never prints.
 
 pub mod accounting;
+pub mod approvals;
 pub mod checkpoint;
 pub mod environment;
 pub mod events;

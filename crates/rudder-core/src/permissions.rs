@@ -48,8 +48,8 @@ pub trait PermissionGate: Send + Sync {
     }
 
     /// Applies an update the user approved (e.g. "always allow" rules or a
-    /// mode change) to the running session. Persisting it to a settings
-    /// file is the approver's job.
+    /// mode change) to the running session. Saving it to the settings file
+    /// its destination names is the session's job (`crate::approvals`).
     fn apply(&self, update: &PermissionUpdate);
 
     /// The permission mode in force.

@@ -93,6 +93,7 @@ impl Fixture {
             first_message_context: Vec::new(),
             request_sink: None,
             init_extras: InitExtras::default(),
+            permission_store: None,
         }
     }
 

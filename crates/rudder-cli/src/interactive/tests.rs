@@ -106,6 +106,7 @@ impl Harness {
             first_message_context: Vec::new(),
             request_sink: None,
             init_extras: InitExtras::default(),
+            permission_store: None,
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {

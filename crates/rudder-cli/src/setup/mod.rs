@@ -9,20 +9,20 @@
 //! base URL and key. Problems that do not stop the run (a malformed
 //! settings file, a withheld key) become notices printed on stderr.
 
+mod context;
 mod gate;
+mod key_helper;
 mod model;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rudder_config::env::{EnvOverrides, effective_lookup, env_overrides};
+use rudder_config::env::{EnvOverrides, effective_lookup};
 use rudder_config::hooks::hooks_from_settings;
 use rudder_config::memory::{load_memory, render_memory};
-use rudder_config::settings::{
-    CliSettings, LoadedSettings, SettingsRequest, load_settings, withheld_notice,
-};
-use rudder_config::{ConfigPaths, SourceSet};
+use rudder_config::settings::LoadedSettings;
+use rudder_core::approvals::PermissionStore;
 use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PermissionGate;
 use rudder_core::prompt::SystemPromptOptions;
@@ -36,8 +36,9 @@ use rudder_tools::registry::ToolRegistry;
 
 use crate::args::Args;
 use crate::exit::Exit;
+pub use context::Context;
 pub use gate::is_trusted;
-use model::{ModelFlags, model_setup};
+pub use model::ModelSetup;
 
 /// Output token cap when `CLAUDE_CODE_MAX_OUTPUT_TOKENS` is unset (what
 /// Claude Code sends for Sonnet-class models).
@@ -121,53 +122,21 @@ impl Setup {
     /// [`SetupError::Config`] when no home directory, no credential or no
     /// session to resume can be found.
     pub async fn from_args(args: &Args) -> Result<Self, SetupError> {
-        let process = |name: &str| std::env::var(name).ok();
-        let cwd = std::env::current_dir()
-            .and_then(|dir| dir.canonicalize())
-            .map_err(|error| {
-                SetupError::Config(format!("cannot resolve the working directory: {error}"))
-            })?;
-        let rudder_home = paths::rudder_home(&process)
-            .ok_or_else(|| SetupError::Config("neither RUDDER_HOME nor HOME is set".to_owned()))?;
-        let mut notices = Vec::new();
-
-        let trusted = gate::is_trusted(args, &rudder_home, &cwd);
-        let config_paths = ConfigPaths::from_env(&cwd, &process);
-        let sources = match &args.setting_sources {
-            Some(list) => {
-                SourceSet::parse(list).map_err(|error| SetupError::Usage(error.to_string()))?
-            }
-            None => SourceSet::ALL,
-        };
-        let cli_settings = args
-            .settings
-            .as_deref()
-            .map(|value| CliSettings::from_arg(value, &cwd));
-        let loaded = load_settings(&SettingsRequest {
-            paths: &config_paths,
-            sources,
-            cli: cli_settings.as_ref(),
+        let mut context = Context::load(args)?;
+        let env = context.env_overrides();
+        let chosen = context.model(args, &env)?;
+        let mut notices = std::mem::take(&mut context.notices);
+        let Context {
+            cwd,
+            rudder_home,
             trusted,
-        });
-        notices.extend(loaded.warnings.iter().map(ToString::to_string));
-        notices.extend(withheld_notice(&loaded.withheld));
-
+            config_paths,
+            sources,
+            loaded,
+            ..
+        } = context;
+        let process = |name: &str| std::env::var(name).ok();
         let lookup = effective_lookup(&loaded.settings.env, &process);
-        let (env, env_errors) = env_overrides(&lookup);
-        notices.extend(env_errors.iter().map(ToString::to_string));
-
-        let chosen = model_setup(
-            &ModelFlags {
-                model: args.model.as_deref(),
-                provider: args.provider.as_deref(),
-                base_url: args.base_url.as_deref(),
-                betas: &args.betas,
-            },
-            &loaded.settings,
-            &env,
-            &lookup,
-        )
-        .map_err(SetupError::Config)?;
 
         let mut tools = ToolRegistry::builtin();
         if let Some(list) = &args.tools {
@@ -238,6 +207,7 @@ impl Setup {
                 output_style: "default".to_owned(),
                 ..InitExtras::default()
             },
+            permission_store: Some(PermissionStore::new(config_paths.clone(), trusted)),
         };
         Ok(Self {
             config,

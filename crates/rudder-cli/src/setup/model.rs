@@ -14,14 +14,25 @@
 //! (`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`). Every variable is read
 //! through the settings-over-process lookup, which only holds project
 //! `env` once the folder is trusted.
+//!
+//! Credential: the provider's variables first (`ANTHROPIC_AUTH_TOKEN`,
+//! `ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or the entry's `apiKeyEnv`), else
+//! the `apiKeyHelper` command (Claude Code's order), whose key is kept
+//! fresh by [`RefreshingClient`].
+//!
+//! Fallback: `--fallback-model`, else the `fallbackModel` setting, a comma
+//! list tried in order when the model is overloaded (aliases resolved).
 
 use std::sync::Arc;
 
 use rudder_config::env::EnvOverrides;
-use rudder_config::settings::{ProviderKind, Settings};
-use rudder_model::ModelClient;
-use rudder_model::anthropic::{AnthropicClient, AnthropicConfig};
+use rudder_config::settings::{ProviderKind, ProviderModel, Settings};
+use rudder_model::anthropic::{AnthropicClient, AnthropicConfig, Auth};
 use rudder_model::openai::{OpenAiClient, OpenAiConfig};
+use rudder_model::refresh::{ClientFactory, KeySource, RefreshingClient};
+use rudder_model::{ModelClient, ModelError};
+
+use super::key_helper::{HelperCommand, helper_ttl};
 
 /// Full ids the aliases stand for, unless overridden by environment.
 const ALIASES: [(&str, &str, &str); 3] = [
@@ -44,8 +55,72 @@ pub struct ModelSetup {
     pub small_model: String,
     /// Where the credential came from, for `system/init.apiKeySource`
     /// (`ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`, the provider's
-    /// variable, or `none`).
+    /// variable, `apiKeyHelper`, or `none`).
     pub api_key_source: String,
+    /// The provider's name as chosen (`anthropic`, `openai`, or an entry of
+    /// the `providers` table).
+    pub provider: String,
+    /// The endpoint's configuration (for `rudder doctor`), with a
+    /// placeholder credential when the key comes from `key_source`.
+    pub endpoint: Endpoint,
+    /// The `apiKeyHelper`, when the key comes from it.
+    pub key_source: Option<Arc<dyn KeySource>>,
+    /// Models to fall back to, in order, when the model is overloaded.
+    pub fallback_models: Vec<String>,
+    /// What the `providers` table says about the model (context window,
+    /// price), when it has an entry for it.
+    pub model_info: Option<ProviderModel>,
+}
+
+/// The endpoint a run talks to, by wire format.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    /// Anthropic Messages.
+    Anthropic(AnthropicConfig),
+    /// OpenAI Chat Completions.
+    OpenAi(OpenAiConfig),
+}
+
+impl Endpoint {
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Self::Anthropic(config) => &config.base_url,
+            Self::OpenAi(config) => &config.base_url,
+        }
+    }
+
+    /// The wire format's name: `anthropic` or `openai`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Anthropic(_) => "anthropic",
+            Self::OpenAi(_) => "openai",
+        }
+    }
+
+    /// Lists the endpoint's models (`GET /v1/models`), with `key` (from a
+    /// key helper) in place of the configured credential when given.
+    ///
+    /// Errors: the client's [`ModelError`] (unreachable, HTTP status, bad
+    /// body).
+    pub async fn list_models(&self, key: Option<String>) -> Result<Vec<String>, ModelError> {
+        match self {
+            Self::Anthropic(config) => {
+                let mut config = config.clone();
+                if let Some(key) = key {
+                    config.auth = Auth::Helper(key);
+                }
+                rudder_model::anthropic::list_models(&config).await
+            }
+            Self::OpenAi(config) => {
+                let mut config = config.clone();
+                if key.is_some() {
+                    config.api_key = key;
+                }
+                rudder_model::openai::list_models(&config).await
+            }
+        }
+    }
 }
 
 /// What the command line says about the model and provider.
@@ -58,7 +133,13 @@ pub struct ModelFlags<'a> {
     pub base_url: Option<&'a str>,
     /// `--betas`.
     pub betas: &'a [String],
+    /// `--fallback-model`.
+    pub fallback_model: Option<&'a str>,
 }
+
+/// A stand-in credential that lets a configuration be validated before the
+/// helper's key is known; replaced by the real key in every client built.
+const HELPER_PLACEHOLDER: &str = "placeholder-until-apiKeyHelper-runs";
 
 /// Resolves `name` if it is an alias (keeping a `[1m]` suffix); other ids
 /// are returned unchanged.
@@ -87,7 +168,9 @@ pub fn resolved_aliases(lookup: &dyn Fn(&str) -> Option<String>) -> Vec<(String,
         .collect()
 }
 
-/// Chooses the model and builds the client.
+/// Chooses the model and builds the client. `helper` is the
+/// `apiKeyHelper` command (from trusted settings only), used when no
+/// credential variable is set.
 ///
 /// Errors: an unknown `--provider`, an OpenAI-compatible provider without
 /// a model, or the client's configuration error (e.g. no API key, naming
@@ -97,6 +180,7 @@ pub fn model_setup(
     settings: &Settings,
     env: &EnvOverrides,
     lookup: &dyn Fn(&str) -> Option<String>,
+    helper: Option<HelperCommand>,
 ) -> Result<ModelSetup, String> {
     let provider_name = flags.provider.unwrap_or("anthropic");
     let entry = settings.providers.get(provider_name);
@@ -123,6 +207,16 @@ pub fn model_setup(
     let key_variable = entry.and_then(|entry| entry.api_key_env.clone());
     let requested = rudder_config::env::resolve_model(flags.model, env, settings);
     let small = env.small_fast_model.clone();
+    let is_set = |name: &str| lookup(name).is_some_and(|value| !value.trim().is_empty());
+    let fallback_list = flags
+        .fallback_model
+        .map(str::to_owned)
+        .or_else(|| settings.fallback_model.clone())
+        .unwrap_or_default();
+    let fallbacks = fallback_list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty());
     match kind {
         ProviderKind::Anthropic => {
             let key_lookup = |name: &str| match (&key_variable, name) {
@@ -130,18 +224,60 @@ pub fn model_setup(
                 (Some(_), "ANTHROPIC_AUTH_TOKEN") => None,
                 _ => lookup(name),
             };
-            let mut config = AnthropicConfig::from_env(&key_lookup, base_url.as_deref())
+            let has_key = match &key_variable {
+                Some(variable) => is_set(variable),
+                None => is_set("ANTHROPIC_API_KEY") || is_set("ANTHROPIC_AUTH_TOKEN"),
+            };
+            let helper = helper.filter(|_| !has_key);
+            let with_placeholder = |name: &str| match name {
+                "ANTHROPIC_API_KEY" => Some(HELPER_PLACEHOLDER.to_owned()),
+                _ => key_lookup(name),
+            };
+            let source: &dyn Fn(&str) -> Option<String> = if helper.is_some() {
+                &with_placeholder
+            } else {
+                &key_lookup
+            };
+            let mut config = AnthropicConfig::from_env(source, base_url.as_deref())
                 .map_err(|error| error.to_string())?;
             config.betas = flags.betas.to_vec();
-            let api_key_source = key_variable
-                .clone()
-                .unwrap_or_else(|| config.auth.env_var().to_owned());
-            let client = AnthropicClient::new(config).map_err(|error| error.to_string())?;
+            let client = AnthropicClient::new(config.clone()).map_err(|error| error.to_string())?;
+            let (client, key_source, api_key_source): (Arc<dyn ModelClient>, _, _) = match helper {
+                Some(helper) => {
+                    let template = config.clone();
+                    let build: ClientFactory = Box::new(move |key| {
+                        let mut config = template.clone();
+                        config.auth = Auth::Helper(key);
+                        Ok(Arc::new(AnthropicClient::new(config)?) as Arc<dyn ModelClient>)
+                    });
+                    let source: Arc<dyn KeySource> = Arc::new(helper);
+                    let client = RefreshingClient::new(
+                        Arc::clone(&source),
+                        build,
+                        helper_ttl(lookup),
+                        "anthropic",
+                        true,
+                    );
+                    (Arc::new(client), Some(source), "apiKeyHelper".to_owned())
+                }
+                None => {
+                    let api_key_source = key_variable
+                        .clone()
+                        .unwrap_or_else(|| config.auth.env_var().to_owned());
+                    (Arc::new(client), None, api_key_source)
+                }
+            };
+            let model = resolve_alias(requested.as_deref().unwrap_or("sonnet"), lookup);
             Ok(ModelSetup {
-                client: Arc::new(client),
-                model: resolve_alias(requested.as_deref().unwrap_or("sonnet"), lookup),
+                client,
+                model_info: model_info(entry, &model),
+                model,
                 small_model: resolve_alias(small.as_deref().unwrap_or("haiku"), lookup),
                 api_key_source,
+                provider: provider_name.to_owned(),
+                endpoint: Endpoint::Anthropic(config),
+                key_source,
+                fallback_models: fallbacks.map(|name| resolve_alias(name, lookup)).collect(),
             })
         }
         ProviderKind::Openai => {
@@ -150,25 +286,71 @@ pub fn model_setup(
                     "provider `{provider_name}` speaks the OpenAI format and has no default model: choose one with --model"
                 ));
             };
-            let mut config = OpenAiConfig::from_env(lookup, base_url.as_deref())
+            let has_key = is_set(key_variable.as_deref().unwrap_or("OPENAI_API_KEY"));
+            let helper = helper.filter(|_| !has_key);
+            let with_placeholder = |name: &str| match name {
+                "OPENAI_API_KEY" => Some(HELPER_PLACEHOLDER.to_owned()),
+                _ => lookup(name),
+            };
+            let source: &dyn Fn(&str) -> Option<String> = if helper.is_some() {
+                &with_placeholder
+            } else {
+                lookup
+            };
+            let mut config = OpenAiConfig::from_env(source, base_url.as_deref())
                 .map_err(|error| error.to_string())?;
-            if let Some(variable) = &key_variable {
+            if let (Some(variable), None) = (&key_variable, &helper) {
                 config.api_key = lookup(variable);
             }
-            let api_key_source = match (&key_variable, &config.api_key) {
-                (_, None) => "none".to_owned(),
-                (Some(variable), Some(_)) => variable.clone(),
-                (None, Some(_)) => "OPENAI_API_KEY".to_owned(),
+            let client = OpenAiClient::new(config.clone()).map_err(|error| error.to_string())?;
+            let (client, key_source, api_key_source): (Arc<dyn ModelClient>, _, _) = match helper {
+                Some(helper) => {
+                    let template = config.clone();
+                    let build: ClientFactory = Box::new(move |key| {
+                        let mut config = template.clone();
+                        config.api_key = Some(key);
+                        Ok(Arc::new(OpenAiClient::new(config)?) as Arc<dyn ModelClient>)
+                    });
+                    let source: Arc<dyn KeySource> = Arc::new(helper);
+                    let client = RefreshingClient::new(
+                        Arc::clone(&source),
+                        build,
+                        helper_ttl(lookup),
+                        "openai",
+                        false,
+                    );
+                    (Arc::new(client), Some(source), "apiKeyHelper".to_owned())
+                }
+                None => {
+                    let api_key_source = match (&key_variable, &config.api_key) {
+                        (_, None) => "none".to_owned(),
+                        (Some(variable), Some(_)) => variable.clone(),
+                        (None, Some(_)) => "OPENAI_API_KEY".to_owned(),
+                    };
+                    (Arc::new(client), None, api_key_source)
+                }
             };
-            let client = OpenAiClient::new(config).map_err(|error| error.to_string())?;
             Ok(ModelSetup {
-                client: Arc::new(client),
+                client,
                 small_model: small.unwrap_or_else(|| model.clone()),
+                model_info: model_info(entry, &model),
                 model,
                 api_key_source,
+                provider: provider_name.to_owned(),
+                endpoint: Endpoint::OpenAi(config),
+                key_source,
+                fallback_models: fallbacks.map(str::to_owned).collect(),
             })
         }
     }
+}
+
+/// The `providers` table's entry for `model`, if any.
+fn model_info(
+    entry: Option<&rudder_config::settings::ProviderSettings>,
+    model: &str,
+) -> Option<ProviderModel> {
+    entry.and_then(|entry| entry.models.get(model).cloned())
 }
 
 #[cfg(test)]
@@ -197,12 +379,14 @@ mod tests {
             provider: Some("ollama"),
             base_url: None,
             betas: &[],
+            fallback_model: None,
         };
         let error = model_setup(
             &flags,
             &Settings::default(),
             &EnvOverrides::default(),
             &|_| None,
+            None,
         )
         .err()
         .unwrap_or_default();
@@ -216,12 +400,14 @@ mod tests {
             provider: None,
             base_url: None,
             betas: &[],
+            fallback_model: None,
         };
         let error = model_setup(
             &flags,
             &Settings::default(),
             &EnvOverrides::default(),
             &|_| None,
+            None,
         )
         .err()
         .unwrap_or_default();

@@ -40,6 +40,7 @@ pub use log::{LogIdentity, SessionLog, now};
 pub use shell::{ShellError, ShellRun};
 pub use steer::SteerInbox;
 
+use crate::approvals::PermissionStore;
 use crate::checkpoint::{CheckpointLimits, CheckpointStore};
 use crate::environment::EnvironmentSnapshot;
 use crate::events::EventSink;
@@ -99,6 +100,9 @@ pub struct SessionConfig {
     pub request_sink: Option<RequestSink>,
     /// Names reported in `system/init` besides tools.
     pub init_extras: InitExtras,
+    /// Where approved "always allow" updates are saved (`None`: they hold
+    /// for this session only).
+    pub permission_store: Option<PermissionStore>,
 }
 
 /// Descriptive lists reported in `system/init`.

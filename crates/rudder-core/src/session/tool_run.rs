@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use rudder_model::assemble::InvalidToolInput;
-use rudder_protocol::event::{PermissionDenial, TurnStop};
-use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest};
+use rudder_protocol::event::{NoticeLevel, PermissionDenial, TurnStop};
+use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate};
 use rudder_protocol::{AgentEvent, AssistantMessage, ContentBlock};
 use rudder_tools::{ToolContext, ToolOutput};
 use serde_json::Value;
@@ -318,6 +318,7 @@ async fn authorize(
             for update in &updated_permissions {
                 session.deps.gate.apply(update);
             }
+            save_updates(session, &updated_permissions).await;
             let input = updated_input.unwrap_or(input);
             if let Decision::Deny { reason } = check(&input, false) {
                 return Err(denied(session, call, reason, None));
@@ -329,6 +330,37 @@ async fn authorize(
                 message: message.clone(),
             });
             Err(denied(session, call, message, stop))
+        }
+    }
+}
+
+/// Saves approved updates that name a settings file (see
+/// `crate::approvals`), telling the front end where each went or why it
+/// could not be saved. The session goes on either way: the gate already
+/// holds the update.
+async fn save_updates(session: &Session, updates: &[PermissionUpdate]) {
+    let Some(store) = session.config.permission_store.clone() else {
+        return;
+    };
+    for update in updates {
+        let saving = {
+            let (store, update) = (store.clone(), update.clone());
+            tokio::task::spawn_blocking(move || store.save(&update))
+        };
+        match saving.await {
+            Ok(Ok(Some(saved))) => {
+                let (level, message) = saved.notice();
+                session.deps.events.notice(level, message);
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => session.deps.events.notice(
+                NoticeLevel::Warning,
+                format!("The approval holds for this session but could not be saved: {error}"),
+            ),
+            Err(error) => session.deps.events.notice(
+                NoticeLevel::Warning,
+                format!("The approval holds for this session but saving it failed: {error}"),
+            ),
         }
     }
 }
