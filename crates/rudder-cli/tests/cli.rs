@@ -5,6 +5,8 @@
 
 #[path = "cli/agent_sdk.rs"]
 mod agent_sdk;
+#[path = "cli/approvals.rs"]
+mod approvals;
 #[path = "cli/e2e.rs"]
 mod e2e;
 #[path = "cli/faults.rs"]
@@ -19,6 +21,8 @@ mod hooks_tools;
 mod layering;
 #[path = "cli/rewind_files.rs"]
 mod rewind_files;
+#[path = "cli/sdk_driver.rs"]
+mod sdk_driver;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/trust_gate.rs"]

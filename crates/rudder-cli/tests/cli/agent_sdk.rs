@@ -62,3 +62,49 @@ fn the_python_agent_sdk_drives_rudder_with_permission_prompts() {
         "goodbye\n"
     );
 }
+
+/// USER-PAINS.md §7 "fewer, remembered approvals", through the official
+/// SDK: its "always allow" answer (`updatedPermissions` to localSettings)
+/// is saved and holds in the same run and in a resumed one
+/// (`tests/py/always_allow.py`). The folder is trusted first, as a headless
+/// user does with `rudder trust`: a project's allow rules apply only then.
+#[test]
+fn the_python_agent_sdk_always_allow_is_remembered_after_resume() {
+    if !sdk_available() {
+        return;
+    }
+    let workspace = Workspace::git(&[("README.md", "hi\n")]);
+    let touch = json!({"type": "tool_use", "name": "Bash",
+                       "input": {"command": "touch built.txt", "description": "Create a file"}});
+    let turns = json!({"turns": [
+        {"content": [touch]},
+        {"content": [touch]},
+        {"content": [{"type": "text", "text": "Built twice."}]},
+        {"when": "again", "content": [touch]},
+        {"content": [{"type": "text", "text": "Built again."}]}
+    ]});
+    let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
+    let trust = workspace.rudder(&server).arg("trust").output().unwrap();
+    assert!(trust.status.success());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/always_allow.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rudder"))
+        .arg(&workspace.repo)
+        .env("ANTHROPIC_BASE_URL", server.base_url())
+        .env("RUDDER_HOME", workspace.home.join(".rudder"))
+        .env("HOME", &workspace.home)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the Agent SDK run failed\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(workspace.repo.join(".claude/settings.local.json"))
+            .unwrap()
+            .contains("Bash(touch built.txt)")
+    );
+}
