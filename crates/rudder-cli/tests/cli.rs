@@ -21,6 +21,8 @@ mod hooks_tools;
 mod layering;
 #[path = "cli/rewind_files.rs"]
 mod rewind_files;
+#[path = "cli/sandbox.rs"]
+mod sandbox;
 #[path = "cli/sdk_driver.rs"]
 mod sdk_driver;
 #[path = "cli/support.rs"]

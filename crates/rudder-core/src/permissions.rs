@@ -9,7 +9,7 @@
 //! wait on a human who is not there (USER-PAINS.md §6.7).
 
 use std::path::{Path, PathBuf};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use futures::future::BoxFuture;
 use rudder_policy::{Policy, SandboxPlan};
@@ -70,6 +70,13 @@ pub trait PermissionGate: Send + Sync {
     fn rules(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+
+    /// Protected paths (`.mcp.json`, `.envrc`, `.git/hooks`, …) that a
+    /// sandboxed command created since the last call, each reported once;
+    /// the session warns about them. Empty without a sandbox.
+    fn sandbox_created_paths(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
 }
 
 /// The gate over `rudder-policy`: the session's [`Policy`] (changed by
@@ -79,6 +86,8 @@ pub trait PermissionGate: Send + Sync {
 pub struct PolicyGate {
     policy: RwLock<Policy>,
     sandbox: Option<SandboxPlan>,
+    /// Created protected paths already reported.
+    reported: Mutex<Vec<PathBuf>>,
 }
 
 impl PolicyGate {
@@ -87,6 +96,7 @@ impl PolicyGate {
         Self {
             policy: RwLock::new(policy),
             sandbox,
+            reported: Mutex::new(Vec::new()),
         }
     }
 
@@ -188,6 +198,21 @@ impl PermissionGate for PolicyGate {
                 )
             })
             .collect()
+    }
+
+    /// [`SandboxPlan::created_protected_paths`], minus those reported before.
+    fn sandbox_created_paths(&self) -> Vec<PathBuf> {
+        let Some(plan) = &self.sandbox else {
+            return Vec::new();
+        };
+        let mut reported = self.reported.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresh: Vec<PathBuf> = plan
+            .created_protected_paths()
+            .into_iter()
+            .filter(|path| !reported.contains(path))
+            .collect();
+        reported.extend(fresh.iter().cloned());
+        fresh
     }
 }
 

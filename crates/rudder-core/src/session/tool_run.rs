@@ -395,6 +395,7 @@ async fn execute(
         context: hook_context,
     } = approved;
     let context = tool_context(session, &call.name, &call.id, &input, cancel);
+    let sandboxed = context.sandbox_prefix.is_some();
     session.deps.events.emit(AgentEvent::ToolStarted {
         tool_use_id: call.id.clone(),
         name: call.name.clone(),
@@ -414,6 +415,9 @@ async fn execute(
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
     super::checkpointing::after_tool(session, checkpoint).await;
+    if sandboxed {
+        warn_created_protected_paths(session);
+    }
     if call.name == "TodoWrite" && !output.is_error {
         session.deps.events.emit(AgentEvent::TodosUpdated {
             todos: serde_json::to_value(session.tool_state.todos()).unwrap_or_default(),
@@ -454,6 +458,24 @@ pub(super) fn tool_context(
         side_query: Some(Arc::new(SessionSideQuery::new(session))),
         env: config.child_env.clone(),
         sandbox_prefix,
+    }
+}
+
+/// Warns about protected paths a sandboxed command created: files that make
+/// tools run code (`.mcp.json`, `.envrc`, `.git/hooks`, …) which did not
+/// exist when the sandbox was planned. The sandbox keeps the existing ones
+/// read-only; new ones are the person's to check before they trust them
+/// (`rudder_policy::sandbox`, CVE-2026-25725).
+fn warn_created_protected_paths(session: &Session) {
+    for path in session.deps.gate.sandbox_created_paths() {
+        session.deps.events.notice(
+            NoticeLevel::Warning,
+            format!(
+                "A sandboxed command created {}, a file that makes tools run code. rudder does not \
+                 act on it in this session; check it before you trust or reload this folder.",
+                path.display()
+            ),
+        );
     }
 }
 

@@ -1,0 +1,136 @@
+//! The Bash sandbox end to end (issue 4 item 6): with `"sandbox":
+//! {"enabled": true}` in the user's settings, Bash calls run under
+//! bubblewrap — writes inside the working directory work, writes outside
+//! fail, the network is off, `cd` carries over between sandboxed calls, a
+//! protected file a command creates is reported, and a call that asks to
+//! leave the sandbox (`dangerouslyDisableSandbox`) needs an approval
+//! (denied and listed in a headless run). Skipped, saying why, where
+//! bubblewrap cannot run.
+
+use rudder_policy::sandbox::{SandboxStatus, detect};
+use rudder_testkit::{MockServer, Scenario};
+use serde_json::{Value, json};
+
+use super::support::{Workspace, records, result_of, stderr};
+
+fn bash(command: &str) -> Value {
+    json!({"type": "tool_use", "name": "Bash", "input": {"command": command, "description": "Run it"}})
+}
+
+/// The text of every tool result, in order.
+fn tool_results(output: &std::process::Output) -> Vec<(bool, String)> {
+    records(output)
+        .into_iter()
+        .filter(|record| record["type"] == "user")
+        .flat_map(|record| {
+            record["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|block| (block["is_error"] == true, block["content"].to_string()))
+        .collect()
+}
+
+#[test]
+fn bash_runs_in_the_sandbox_when_settings_enable_it() {
+    if let SandboxStatus::Unavailable { reason } = detect() {
+        eprintln!("SKIPPED: the sandbox cannot run here: {reason}");
+        return;
+    }
+    let workspace = Workspace::git(&[("sub/keep.txt", "")]);
+    // Outside /tmp (the sandbox gives each command a private one), so the
+    // folder is visible inside, read-only.
+    let outside_dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let outside = outside_dir.path().canonicalize().unwrap();
+    let user_settings = workspace.home.join(".claude/settings.json");
+    std::fs::create_dir_all(user_settings.parent().unwrap()).unwrap();
+    std::fs::write(&user_settings, r#"{"sandbox": {"enabled": true}}"#).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let write = |path: &str| format!("python3 -c \"open('{path}', 'w').write('x')\"");
+    let escaped = outside.join("escaped.txt").display().to_string();
+    let unsandboxed = outside.join("unsandboxed.txt").display().to_string();
+    let connect = format!(
+        "python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3); print('connected')\""
+    );
+    let mut leave = bash(&write(&unsandboxed));
+    leave["input"]["dangerouslyDisableSandbox"] = json!(true);
+    let turns = json!({"turns": [
+        {"content": [bash(&write("inside.txt"))]},
+        {"content": [bash(&write(&escaped))]},
+        {"content": [bash(&connect)]},
+        {"content": [bash(&write(".envrc"))]},
+        {"content": [bash("cd sub")]},
+        {"content": [bash("pwd")]},
+        {"content": [leave]},
+        {"content": [{"type": "text", "text": "Done."}]}
+    ]});
+    let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
+    let output = workspace
+        .rudder(&server)
+        .args([
+            "-p",
+            "try the sandbox",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .args(["--allowedTools", "Bash(python3:*)"])
+        .output()
+        .unwrap();
+    let result = result_of(&output);
+    let results = tool_results(&output);
+    assert_eq!(results.len(), 7, "{results:?}\nstderr: {}", stderr(&output));
+
+    assert_eq!(
+        std::fs::read_to_string(workspace.repo.join("inside.txt")).unwrap(),
+        "x",
+        "a write inside the working directory works: {:?}",
+        results[0]
+    );
+    assert!(!outside.join("escaped.txt").exists(), "{:?}", results[1]);
+    assert!(
+        results[1].1.contains("Read-only file system"),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        !results[2].1.contains("connected") && results[2].1.contains("Error"),
+        "{:?}",
+        results[2]
+    );
+    assert!(
+        listener.set_nonblocking(true).is_ok() && listener.accept().is_err(),
+        "no connection"
+    );
+    let warned = records(&output).into_iter().any(|record| {
+        record["subtype"] == "notice"
+            && record["level"] == "warning"
+            && record["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(".envrc")
+    });
+    assert!(warned, "creating .envrc is reported");
+    let sub = workspace.repo.join("sub").display().to_string();
+    assert!(
+        results[5].1.contains(&sub),
+        "cd carried over: {:?}",
+        results[5]
+    );
+
+    assert!(
+        results[6].0,
+        "leaving the sandbox was not approved: {:?}",
+        results[6]
+    );
+    assert!(!outside.join("unsandboxed.txt").exists());
+    let denials = result["permission_denials"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(denials.len(), 1, "{result}");
+    assert_eq!(denials[0]["tool_input"]["dangerouslyDisableSandbox"], true);
+    assert_eq!(output.status.code(), Some(3));
+}
