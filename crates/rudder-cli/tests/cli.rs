@@ -9,6 +9,8 @@ mod agent_sdk;
 mod approvals;
 #[path = "cli/e2e.rs"]
 mod e2e;
+#[path = "cli/fallback.rs"]
+mod fallback;
 #[path = "cli/faults.rs"]
 mod faults;
 #[path = "cli/hook_support.rs"]

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::assemble::{Assembled, InvalidToolInput, MessageAssembler};
 use crate::client::{ModelClient, ModelError};
-use crate::retry::{RetryPolicy, backoff_delay, is_retryable, retry_after};
+use crate::retry::{RetryPolicy, backoff_delay, is_overloaded, is_retryable, retry_after};
 
 /// A retry about to happen.
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +62,9 @@ pub struct Completed {
 ///
 /// Errors: a non-transient error as it happened (e.g. an HTTP 400 with
 /// the API's own message); [`ModelError::GaveUp`] with the last error when
-/// retries or the budget ran out; [`ModelError::Cancelled`] as soon as
-/// `cancel` fires (also during a backoff delay).
+/// retries or the budget ran out, or when overload errors exceeded
+/// [`RetryPolicy::overloaded_retries`]; [`ModelError::Cancelled`] as soon
+/// as `cancel` fires (also during a backoff delay).
 pub async fn call(
     client: &dyn ModelClient,
     request: &MessagesRequest,
@@ -73,6 +74,7 @@ pub async fn call(
 ) -> Result<Completed, ModelError> {
     let started = Instant::now();
     let mut retries = 0;
+    let mut overloads = 0;
     loop {
         let error = match attempt(client, request, policy.stall_timeout, on_progress, cancel).await
         {
@@ -98,6 +100,15 @@ pub async fn call(
         };
         if retries >= policy.max_retries {
             return Err(give_up(error));
+        }
+        if is_overloaded(&error) {
+            overloads += 1;
+            if policy
+                .overloaded_retries
+                .is_some_and(|limit| overloads > limit)
+            {
+                return Err(give_up(error));
+            }
         }
         let delay = backoff_delay(policy, retries + 1, retry_after(&error), rand::random());
         if started.elapsed() + delay > policy.total_budget {
@@ -255,6 +266,7 @@ mod tests {
             total_budget: Duration::from_secs(5),
             stall_timeout: Duration::from_millis(200),
             jitter: 0.0,
+            overloaded_retries: None,
         }
     }
 
@@ -340,6 +352,32 @@ mod tests {
         );
         assert_eq!(error.status(), Some(500));
         assert!(error.to_string().contains("boom"));
+    }
+
+    #[tokio::test]
+    async fn overloads_give_up_early_when_a_limit_is_set() {
+        let overloaded = || {
+            Attempt::Fail(ModelError::Http {
+                status: 529,
+                message: "Overloaded".into(),
+                retry_after: None,
+            })
+        };
+        let client = Scripted::new((0..10).map(|_| overloaded()).collect());
+        let policy = RetryPolicy {
+            overloaded_retries: Some(2),
+            ..fast()
+        };
+        let (result, _) = run(&client, &policy).await;
+        assert!(
+            matches!(result, Err(ModelError::GaveUp { attempts: 3, .. })),
+            "{result:?}"
+        );
+        assert_eq!(
+            client.opened(),
+            3,
+            "three overloads, then the caller decides"
+        );
     }
 
     #[tokio::test]

@@ -32,6 +32,11 @@ pub struct RetryPolicy {
     /// Random spread of each computed delay, as a fraction of it (0.25 =
     /// ±25 %), so many clients do not retry in lockstep.
     pub jitter: f64,
+    /// Retries of overload errors ([`is_overloaded`]) after which the call
+    /// gives up early, so that a caller with a fallback model can switch
+    /// instead of waiting out the whole budget. `None`: overloads are
+    /// retried like any transient error.
+    pub overloaded_retries: Option<u32>,
 }
 
 impl Default for RetryPolicy {
@@ -45,6 +50,7 @@ impl Default for RetryPolicy {
             total_budget: Duration::from_secs(600),
             stall_timeout: Duration::from_secs(60),
             jitter: 0.25,
+            overloaded_retries: None,
         }
     }
 }
@@ -67,6 +73,34 @@ pub fn is_retryable(error: &ModelError) -> bool {
         | ModelError::Truncated(_)
         | ModelError::Decode(_) => true,
         ModelError::Config(_) | ModelError::Cancelled | ModelError::GaveUp { .. } => false,
+    }
+}
+
+/// Whether `error` says the model is overloaded: HTTP 529 or an
+/// `overloaded_error` stream event, also as the last error of a call that
+/// gave up.
+pub fn is_overloaded(error: &ModelError) -> bool {
+    match error {
+        ModelError::GaveUp { last, .. } => is_overloaded(last),
+        ModelError::Http { status, .. } => *status == 529,
+        ModelError::Stream { kind, .. } => kind == "overloaded_error",
+        _ => false,
+    }
+}
+
+/// Whether a failed call should be sent again with a fallback model
+/// (`--fallback-model`): the model was overloaded, or the server kept
+/// failing (5xx, an `api_error` event) until the retries ran out. Client
+/// errors, network failures and cancellation are not the model's fault and
+/// would fail the same way with another one.
+pub fn warrants_fallback(error: &ModelError) -> bool {
+    match error {
+        ModelError::GaveUp { last, .. } => match last.as_ref() {
+            ModelError::Http { status, .. } => *status >= 500,
+            ModelError::Stream { kind, .. } => kind == "overloaded_error" || kind == "api_error",
+            _ => false,
+        },
+        other => is_overloaded(other),
     }
 }
 
@@ -135,6 +169,32 @@ mod tests {
         }));
         assert!(!is_retryable(&ModelError::Config("no key".into())));
         assert!(!is_retryable(&ModelError::Cancelled));
+    }
+
+    #[test]
+    fn overloads_and_exhausted_server_errors_warrant_a_fallback() {
+        let gave_up = |last: ModelError| ModelError::GaveUp {
+            attempts: 3,
+            last: Box::new(last),
+        };
+        assert!(is_overloaded(&http(529)));
+        assert!(is_overloaded(&gave_up(http(529))));
+        assert!(!is_overloaded(&http(500)));
+        assert!(warrants_fallback(&http(529)));
+        assert!(warrants_fallback(&gave_up(http(503))));
+        assert!(warrants_fallback(&gave_up(ModelError::Stream {
+            kind: "overloaded_error".into(),
+            message: "busy".into()
+        })));
+        assert!(
+            !warrants_fallback(&http(500)),
+            "a single 500 is retried first"
+        );
+        assert!(!warrants_fallback(&gave_up(http(429))));
+        assert!(!warrants_fallback(&gave_up(ModelError::Network(
+            "reset".into()
+        ))));
+        assert!(!warrants_fallback(&http(400)));
     }
 
     #[test]

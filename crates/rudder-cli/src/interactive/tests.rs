@@ -97,6 +97,7 @@ impl Harness {
             max_budget_usd: None,
             cache_breakpoints: true,
             retry: RetryPolicy::default(),
+            fallback_models: Vec::new(),
             tool_limits: ToolLimits::default(),
             trusted: false,
             persist: true,

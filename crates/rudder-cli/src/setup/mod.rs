@@ -190,6 +190,7 @@ impl Setup {
             max_budget_usd: args.max_budget_usd,
             cache_breakpoints: !env.disable_prompt_caching,
             retry: retry_policy(&lookup),
+            fallback_models: chosen.fallback_models,
             tool_limits: tool_limits(&env),
             trusted,
             persist: !args.no_session_persistence,

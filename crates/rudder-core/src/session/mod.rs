@@ -10,6 +10,7 @@
 
 mod checkpointing;
 mod control;
+mod fallback;
 mod hook_points;
 mod hook_run;
 mod log;
@@ -81,6 +82,9 @@ pub struct SessionConfig {
     pub cache_breakpoints: bool,
     /// Retry policy of model calls.
     pub retry: RetryPolicy,
+    /// Models to switch to, in order, when the model is overloaded
+    /// (`--fallback-model`, `fallbackModel`).
+    pub fallback_models: Vec<String>,
     /// Tool limits.
     pub tool_limits: ToolLimits,
     /// Whether the folder is trusted (gates running `git status` at start).
@@ -163,6 +167,8 @@ pub struct Session {
     pending_context: Option<String>,
     checkpoints: Option<Arc<CheckpointStore>>,
     steer: SteerInbox,
+    /// Fallback models not used yet.
+    fallbacks: Vec<String>,
 }
 
 impl Session {
@@ -202,6 +208,7 @@ impl Session {
         let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             checkpoints: checkpoint_store(&config),
+            fallbacks: fallback::remaining(&config.fallback_models, &frame.model),
             config,
             deps,
             frame,
@@ -291,6 +298,7 @@ impl Session {
         let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             checkpoints: checkpoint_store(&config),
+            fallbacks: fallback::remaining(&config.fallback_models, &restored.frame.model),
             config,
             deps,
             frame: restored.frame,

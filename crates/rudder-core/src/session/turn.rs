@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use rudder_model::ModelError;
 use rudder_model::call::{CallProgress, Completed, call};
 use rudder_protocol::event::{PermissionDenial, TurnOutcome, TurnStop};
-use rudder_protocol::{AgentEvent, ContentBlock, Message, Role, StopReason};
+use rudder_protocol::{AgentEvent, ContentBlock, Message, MessagesRequest, Role, StopReason};
 use tokio_util::sync::CancellationToken;
 
-use super::Session;
 use super::hook_points::{self, StopVerdict};
 use super::tool_run::{self, ToolCall};
+use super::{Session, fallback};
 use crate::request::build_request;
 
 /// What the loop knows while a turn runs.
@@ -177,13 +177,37 @@ async fn request_step(
     cancel: &CancellationToken,
     progress: &mut TurnProgress,
 ) -> Result<Completed, TurnStop> {
-    let request = build_request(&session.frame, &session.messages, &session.build_options());
+    progress.requests += 1;
+    loop {
+        let request = build_request(&session.frame, &session.messages, &session.build_options());
+        match send(session, &request, cancel, progress).await {
+            Ok(completed) => return record_reply(session, completed, &request.model),
+            Err(ModelError::Cancelled) => return Err(TurnStop::Interrupted),
+            Err(error) => {
+                if !fallback::switch(session, &error)? {
+                    return Err(TurnStop::ApiError {
+                        status: error.status(),
+                        message: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Sends one request (with retries), showing its events and retries as
+/// they come; adds the time spent to the turn's API time.
+async fn send(
+    session: &Session,
+    request: &MessagesRequest,
+    cancel: &CancellationToken,
+    progress: &mut TurnProgress,
+) -> Result<Completed, ModelError> {
     if let Some(sink) = &session.config.request_sink
-        && let Ok(body) = serde_json::to_vec(&request)
+        && let Ok(body) = serde_json::to_vec(request)
     {
         sink(&body);
     }
-    progress.requests += 1;
     let events = session.deps.events.clone();
     let mut on_progress = |update: CallProgress<'_>| match update {
         CallProgress::Event(event) => events.emit(AgentEvent::Stream {
@@ -201,33 +225,32 @@ async fn request_step(
     let started = Instant::now();
     let result = call(
         session.deps.client.as_ref(),
-        &request,
-        &session.config.retry,
+        request,
+        &fallback::retry_policy(session),
         &mut on_progress,
         cancel,
     )
     .await;
-    let completed = match result {
-        Ok(completed) => completed,
-        Err(ModelError::Cancelled) => {
-            progress.api_time += started.elapsed();
-            return Err(TurnStop::Interrupted);
-        }
-        Err(error) => {
-            progress.api_time += started.elapsed();
-            return Err(TurnStop::ApiError {
-                status: error.status(),
-                message: error.to_string(),
-            });
-        }
+    progress.api_time += match &result {
+        Ok(completed) => completed.api_duration,
+        Err(_) => started.elapsed(),
     };
-    progress.api_time += completed.api_duration;
+    result
+}
+
+/// Appends the assistant message of a completed call, counting its usage
+/// under `model` (the model named on the wire).
+fn record_reply(
+    session: &mut Session,
+    completed: Completed,
+    model: &str,
+) -> Result<Completed, TurnStop> {
     let appended = session
         .log
         .lock()
         .map_err(|_| poisoned())
         .and_then(|mut log| {
-            log.append_assistant(&completed.message, &request.model)
+            log.append_assistant(&completed.message, model)
                 .map_err(|error| TurnStop::Failed {
                     message: error.to_string(),
                 })
