@@ -21,6 +21,8 @@ mod hooks_session;
 mod hooks_tools;
 #[path = "cli/layering.rs"]
 mod layering;
+#[path = "cli/openai.rs"]
+mod openai;
 #[path = "cli/rewind_files.rs"]
 mod rewind_files;
 #[path = "cli/sandbox.rs"]

@@ -9,7 +9,8 @@ use rudder_testkit::{MockServer, Scenario};
 use serde_json::json;
 
 use super::support::{
-    Workspace, assert_prefixes_extend, model_requests, records, result_of, stderr, transcript_lines,
+    Provider, Workspace, assert_prefixes_extend, assert_requests_extend, model_bodies,
+    model_requests, records, result_of, stderr, transcript_lines,
 };
 
 const CALC: &str = "def add(a, b):\n    return a - b\n";
@@ -31,10 +32,16 @@ fn fix_the_test_scenario(workspace: &Workspace) -> Scenario {
 
 #[test]
 fn fixes_a_failing_test_in_a_real_repository() {
+    fix_a_failing_test(Provider::Anthropic);
+}
+
+/// The scenario over `provider`'s wire format; the results on disk must be
+/// the same whatever the format (issue 9).
+pub fn fix_a_failing_test(provider: Provider) {
     let workspace = Workspace::git(&[("calc.py", CALC), ("test_calc.py", TEST)]);
     let server = MockServer::spawn(fix_the_test_scenario(&workspace)).expect("server starts");
     let output = workspace
-        .rudder(&server)
+        .rudder_with(&server, provider)
         .args([
             "-p",
             "fix the failing test",
@@ -94,9 +101,8 @@ fn fixes_a_failing_test_in_a_real_repository() {
         "{tool_results:?}"
     );
 
-    let requests = model_requests(&server);
-    assert_eq!(requests.len(), 5);
-    assert_prefixes_extend(&requests);
+    assert_eq!(model_bodies(&server, provider).len(), 5);
+    assert_requests_extend(&server, provider);
 
     let transcripts = workspace.transcripts();
     assert_eq!(transcripts.len(), 1);

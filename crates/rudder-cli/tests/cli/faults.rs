@@ -7,7 +7,7 @@
 use rudder_testkit::{MockServer, Scenario};
 use serde_json::{Value, json};
 
-use super::support::{Workspace, records, result_of, stderr, transcript_lines};
+use super::support::{Provider, Workspace, records, result_of, stderr, transcript_lines};
 
 /// The faults, as scenario JSON, with a name for messages.
 fn faults() -> Vec<(&'static str, Value)> {
@@ -47,8 +47,17 @@ fn scenario(workspace: &Workspace, fault: &Value, times: u32) -> Scenario {
 }
 
 fn run(workspace: &Workspace, server: &MockServer, max_retries: &str) -> std::process::Output {
+    run_with(workspace, server, max_retries, Provider::Anthropic)
+}
+
+fn run_with(
+    workspace: &Workspace,
+    server: &MockServer,
+    max_retries: &str,
+    provider: Provider,
+) -> std::process::Output {
     workspace
-        .rudder(server)
+        .rudder_with(server, provider)
         .env("RUDDER_MAX_RETRIES", max_retries)
         .env("RUDDER_STALL_TIMEOUT_MS", "500")
         .args([
@@ -64,10 +73,15 @@ fn run(workspace: &Workspace, server: &MockServer, max_retries: &str) -> std::pr
 
 #[test]
 fn every_injected_fault_is_retried_and_reported() {
+    faults_are_retried_and_reported(Provider::Anthropic);
+}
+
+/// Every fault, injected once over `provider`'s format, is retried.
+pub fn faults_are_retried_and_reported(provider: Provider) {
     for (name, fault) in faults() {
         let workspace = Workspace::git(&[("notes.txt", "remember the milk\n")]);
         let server = MockServer::spawn(scenario(&workspace, &fault, 1)).expect("server starts");
-        let output = run(&workspace, &server, "3");
+        let output = run_with(&workspace, &server, "3", provider);
         let result = result_of(&output);
         assert_eq!(
             result["subtype"],
@@ -87,10 +101,16 @@ fn every_injected_fault_is_retried_and_reported() {
 
 #[test]
 fn a_fault_that_persists_ends_the_run_as_an_error_and_keeps_the_transcript() {
+    persistent_faults_end_the_run_cleanly(Provider::Anthropic);
+}
+
+/// Every fault, injected until the retries run out over `provider`'s
+/// format, ends the run as an error with the earlier steps on disk.
+pub fn persistent_faults_end_the_run_cleanly(provider: Provider) {
     for (name, fault) in faults() {
         let workspace = Workspace::git(&[("notes.txt", "remember the milk\n")]);
         let server = MockServer::spawn(scenario(&workspace, &fault, 50)).expect("server starts");
-        let output = run(&workspace, &server, "1");
+        let output = run_with(&workspace, &server, "1", provider);
         let result = result_of(&output);
         assert_eq!(result["is_error"], true, "{name}: {result}");
         assert_eq!(result["subtype"], "error_during_execution", "{name}");
@@ -139,13 +159,19 @@ fn a_client_error_fails_at_once_with_the_apis_message() {
 
 #[test]
 fn a_tool_call_with_broken_json_is_sent_back_as_a_tool_error() {
+    broken_tool_json_goes_back_as_a_tool_error(Provider::Anthropic);
+}
+
+/// A call whose arguments are not JSON, over `provider`'s format, becomes
+/// a tool error that shows the model what it sent.
+pub fn broken_tool_json_goes_back_as_a_tool_error(provider: Provider) {
     let workspace = Workspace::git(&[("notes.txt", "x\n")]);
     let turns = json!({"turns": [
         {"content": [{"type": "tool_use", "name": "Read", "raw_input": "{\"file_path\": oops"}]},
         {"when": "not valid JSON", "content": [{"type": "text", "text": "Sorry, retrying is not needed."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = run(&workspace, &server, "0");
+    let output = run_with(&workspace, &server, "0", provider);
     let result = result_of(&output);
     assert_eq!(
         result["subtype"],

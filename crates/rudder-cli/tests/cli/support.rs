@@ -80,6 +80,24 @@ impl Workspace {
         command
     }
 
+    /// `rudder` as [`Workspace::rudder`], speaking `provider`'s wire format
+    /// to `server`: for OpenAI, `--provider openai --model`
+    /// [`OPENAI_MODEL`] with `OPENAI_BASE_URL` and `OPENAI_API_KEY`, and no
+    /// Anthropic variables.
+    pub fn rudder_with(&self, server: &MockServer, provider: Provider) -> Command {
+        let mut command = self.rudder(server);
+        if provider == Provider::OpenAi {
+            command
+                .env_remove("ANTHROPIC_BASE_URL")
+                .env_remove("ANTHROPIC_API_KEY")
+                .env_remove("ANTHROPIC_MODEL")
+                .env("OPENAI_BASE_URL", server.base_url())
+                .env("OPENAI_API_KEY", "test-key")
+                .args(["--provider", "openai", "--model", OPENAI_MODEL]);
+        }
+        command
+    }
+
     /// A path inside the repo, as a string for scripted tool inputs.
     pub fn path(&self, relative: &str) -> String {
         self.repo.join(relative).display().to_string()
@@ -101,6 +119,58 @@ impl Workspace {
             }
         }
         found
+    }
+}
+
+/// The wire format a scenario runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// Anthropic Messages (`POST /v1/messages`).
+    Anthropic,
+    /// OpenAI Chat Completions (`POST /v1/chat/completions`).
+    OpenAi,
+}
+
+/// The model id OpenAI-format runs use.
+pub const OPENAI_MODEL: &str = "gpt-test-1";
+
+/// The bodies of the model requests the server received in `provider`'s
+/// format, in order.
+pub fn model_bodies(server: &MockServer, provider: Provider) -> Vec<Value> {
+    let path = match provider {
+        Provider::Anthropic => "/v1/messages",
+        Provider::OpenAi => "/v1/chat/completions",
+    };
+    server
+        .requests()
+        .iter()
+        .filter(|request| request.path.starts_with(path))
+        .filter_map(|request| request.json.clone())
+        .collect()
+}
+
+/// The cache-exact invariant for either format: Anthropic requests extend
+/// each other's bytes up to the last breakpoint
+/// ([`assert_prefixes_extend`]); OpenAI requests (automatic prefix caching,
+/// no breakpoints) keep the same model and tools and each one's messages
+/// start with all of the previous one's, unchanged.
+pub fn assert_requests_extend(server: &MockServer, provider: Provider) {
+    if provider == Provider::Anthropic {
+        assert_prefixes_extend(&model_requests(server));
+        return;
+    }
+    let bodies = model_bodies(server, provider);
+    for (index, pair) in bodies.windows(2).enumerate() {
+        let (earlier, later) = (&pair[0], &pair[1]);
+        assert_eq!(earlier["model"], later["model"], "request {index}");
+        assert_eq!(earlier["tools"], later["tools"], "request {index}");
+        let before = earlier["messages"].as_array().expect("messages");
+        let after = later["messages"].as_array().expect("messages");
+        assert!(
+            after.len() > before.len() && after[..before.len()] == before[..],
+            "request {} does not extend request {index}'s messages",
+            index + 1
+        );
     }
 }
 

@@ -18,6 +18,7 @@ pub mod restore;
 mod shell;
 mod side_query;
 mod steer;
+mod text_calls;
 mod tool_hooks;
 mod tool_run;
 mod turn;

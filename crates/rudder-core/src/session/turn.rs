@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::hook_points::{self, StopVerdict};
 use super::tool_run::{self, ToolCall};
-use super::{Session, fallback};
+use super::{Session, fallback, text_calls};
 use crate::request::build_request;
 
 /// What the loop knows while a turn runs.
@@ -28,6 +28,8 @@ struct TurnProgress {
     result_text: String,
     stop_reason: Option<String>,
     denials: Vec<PermissionDenial>,
+    /// Corrections sent for tool calls written as text.
+    text_call_nudges: u32,
 }
 
 /// Runs one turn; see [`Session::run_turn`].
@@ -110,17 +112,25 @@ async fn drive(
             (Some(StopReason::PauseTurn), _) => continue,
             (Some(StopReason::Refusal), _) => return TurnStop::Refusal,
             (Some(StopReason::MaxTokens), true) => return TurnStop::MaxTokens,
-            (_, true) => match hook_points::stop(session, stop_continuations, cancel).await {
-                StopVerdict::Stop => return TurnStop::Completed,
-                StopVerdict::Continue(feedback) => {
-                    stop_continuations += 1;
-                    let message = Message::new(Role::User, vec![ContentBlock::text(feedback)]);
-                    if let Err(stop) = append_user(session, message, None) {
-                        return stop;
-                    }
-                    continue;
+            (_, true) => {
+                // A tool call written as text is corrected before the Stop
+                // hooks see the turn as finished.
+                let feedback = match text_call_to_correct(session, progress) {
+                    Some(tool) => text_calls::nudge(&tool),
+                    None => match hook_points::stop(session, stop_continuations, cancel).await {
+                        StopVerdict::Stop => return TurnStop::Completed,
+                        StopVerdict::Continue(feedback) => {
+                            stop_continuations += 1;
+                            feedback
+                        }
+                    },
+                };
+                let message = Message::new(Role::User, vec![ContentBlock::text(feedback)]);
+                if let Err(stop) = append_user(session, message, None) {
+                    return stop;
                 }
-            },
+                continue;
+            }
             (_, false) => {}
         }
         let ran = tool_run::run_calls(session, calls, cancel).await;
@@ -142,6 +152,19 @@ async fn drive(
             return stop;
         }
     }
+}
+
+/// The tool named by a call the model wrote as text in its reply,
+/// when it should be told and given another turn (see `text_calls.rs`);
+/// counts the correction.
+fn text_call_to_correct(session: &Session, progress: &mut TurnProgress) -> Option<String> {
+    if progress.text_call_nudges >= text_calls::MAX_NUDGES {
+        return None;
+    }
+    let tools: Vec<&str> = session.frame.tools.iter().map(|tool| tool.name()).collect();
+    let tool = text_calls::text_call(&progress.result_text, &tools)?.to_owned();
+    progress.text_call_nudges += 1;
+    Some(tool)
 }
 
 /// Checks the turn's limits before a request is sent.
