@@ -35,7 +35,13 @@ pub async fn run(args: &Args) -> Exit {
         }
     };
     let env = context.env_overrides();
-    for notice in &context.notices {
+    // What trust withholds is part of the report's folder line.
+    let withheld = rudder_config::settings::withheld_notice(&context.loaded.withheld);
+    for notice in context
+        .notices
+        .iter()
+        .filter(|notice| Some(*notice) != withheld.as_ref())
+    {
         eprintln!("rudder: {notice}");
     }
     let mut healthy = true;

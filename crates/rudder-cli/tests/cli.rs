@@ -7,6 +7,8 @@
 mod agent_sdk;
 #[path = "cli/approvals.rs"]
 mod approvals;
+#[path = "cli/doctor.rs"]
+mod doctor;
 #[path = "cli/e2e.rs"]
 mod e2e;
 #[path = "cli/fallback.rs"]
@@ -19,6 +21,8 @@ mod hook_support;
 mod hooks_session;
 #[path = "cli/hooks_tools.rs"]
 mod hooks_tools;
+#[path = "cli/key_helper.rs"]
+mod key_helper;
 #[path = "cli/layering.rs"]
 mod layering;
 #[path = "cli/openai.rs"]
