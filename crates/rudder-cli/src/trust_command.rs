@@ -19,6 +19,23 @@ use rudder_policy::TrustStore;
 
 use crate::exit::Exit;
 
+/// Why trusting `dir` would trust far more than a project: its trust key
+/// is `/` or the home folder `home`, so every repository below it would
+/// run its hooks and servers unasked. `None` when `dir` is an ordinary
+/// folder (or cannot be resolved; trusting it then fails with the reason).
+fn too_wide(dir: &Path, home: Option<&str>) -> Option<String> {
+    let key = rudder_policy::trust::trust_key(dir).ok()?;
+    let home = home.and_then(|home| Path::new(home).canonicalize().ok());
+    let wide = key == Path::new("/") || home.as_deref() == Some(key.as_path());
+    wide.then(|| {
+        format!(
+            "{} is not trusted: it holds every project below it, whose hooks and servers would all run \
+             unasked; trust each project's folder instead",
+            key.display()
+        )
+    })
+}
+
 /// Trusts `dir` (default: the working directory) and reports it.
 /// Returns [`Exit::Success`], or [`Exit::Failure`] with a message on
 /// stderr when the folder or the trust store cannot be used.
@@ -32,6 +49,10 @@ pub fn run(dir: Option<&Path>) -> Exit {
         Some(dir) => dir.to_owned(),
         None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };
+    if let Some(reason) = too_wide(&dir, process("HOME").as_deref()) {
+        eprintln!("rudder trust: {reason}");
+        return Exit::Failure;
+    }
     let store = TrustStore::new(&rudder_home);
     let key = match store.trust(&dir) {
         Ok(key) => key,

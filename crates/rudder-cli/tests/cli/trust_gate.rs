@@ -361,7 +361,7 @@ fn assert_store_holds(home: &Path, repo: &Path) {
 }
 
 #[test]
-fn trusting_a_subfolder_trusts_its_repository_and_a_bad_folder_fails() {
+fn trusting_a_subfolder_trusts_its_repository_and_bad_or_too_wide_folders_fail() {
     let workspace = Workspace::git(&[("src/lib.rs", "")]);
     let server = MockServer::spawn(Scenario::from_json_str(r#"{"turns": []}"#).unwrap()).unwrap();
     let output = workspace
@@ -381,5 +381,27 @@ fn trusting_a_subfolder_trusts_its_repository_and_a_bad_folder_fails() {
         stderr(&missing).contains("no-such-dir"),
         "{}",
         stderr(&missing)
+    );
+    for too_wide in ["/".to_owned(), workspace.home.display().to_string()] {
+        let refused = workspace
+            .rudder(&server)
+            .args(["trust", &too_wide])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(1), "{too_wide}");
+        assert!(
+            stderr(&refused).contains("trust each project"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    let store: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace.home.join(".rudder/trust.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        store["trusted"].as_object().map(|map| map.len()),
+        Some(1),
+        "{store}"
     );
 }
