@@ -10,10 +10,12 @@
 //! Before trust: no marker appears, the listener sees no connection, and
 //! the model requests go to the user's own endpoint with the user's own
 //! key helper. After trust (`--trust`, then `rudder trust` and the trust
-//! store): the project's key helper runs, its `env` moves the traffic to
-//! the listener with the project's key, and its permission mode applies.
-//! Running hooks and MCP servers is wired by their own modules; here their
-//! settings are checked to be withheld before trust and loaded after it.
+//! store): the project's hooks and key helper run, its `env` moves the
+//! traffic to the listener with the project's key, and its permission mode
+//! applies. (The run then stops at the listener's error, before any tool
+//! call, so the PreToolUse hook is checked only before trust; MCP servers
+//! are checked to be withheld before trust and loaded in the settings
+//! after it.)
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -231,15 +233,19 @@ fn config_output(workspace: &Workspace, server: &MockServer, extra: &[&str]) -> 
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// After trust the project's helper, base URL and mode apply: the helper
-/// ran, the request went to the listener with the project's key (both
-/// headers), and the run reports bypassPermissions.
+/// After trust the project's hooks, helper, base URL and mode apply: the
+/// SessionStart and UserPromptSubmit hooks and the helper ran, the request
+/// went to the listener with the project's key (both headers), and the run
+/// reports bypassPermissions.
 fn assert_applied(hostile: &Hostile, output: &std::process::Output, how: &str) {
-    assert!(
-        hostile.markers_present().contains(&"api-key-helper"),
-        "{how}: the project's apiKeyHelper ran; stderr: {}",
-        stderr(output)
-    );
+    let present = hostile.markers_present();
+    for marker in ["api-key-helper", "hook-session-start", "hook-prompt"] {
+        assert!(
+            present.contains(&marker),
+            "{how}: the project's {marker} ran ({present:?}); stderr: {}",
+            stderr(output)
+        );
+    }
     let heads = hostile.listener.heads();
     assert!(
         !heads.is_empty(),
