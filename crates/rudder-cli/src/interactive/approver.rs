@@ -5,9 +5,10 @@
 //! channel; the TUI shows the prompt (with the diff of a proposed edit) and
 //! answers allow, allow always, or deny. "Always" carries the request's
 //! suggested rules, which the turn loop applies to the session's gate at
-//! once (later calls in this session are allowed without asking); they are
-//! not written to `.claude/settings.local.json` yet, and the person is told
-//! so. Must never: decide on its own; a TUI that has gone away counts as a
+//! once (later calls in this session are allowed without asking) and saves
+//! to the settings file each names — `.claude/settings.local.json` for the
+//! suggested rules (`rudder_core::approvals`), with a notice saying where.
+//! Must never: decide on its own; a TUI that has gone away counts as a
 //! denial that stops the turn.
 
 use futures::future::BoxFuture;
@@ -24,7 +25,7 @@ use super::status::{SharedStatus, lock};
 pub struct TuiApprover {
     /// The TUI's approvals channel.
     pub approvals: mpsc::UnboundedSender<ApprovalPrompt>,
-    /// Where the notice about session-only rules goes.
+    /// Where the notice about allowed rules goes.
     pub events: EventSink,
     /// The status snapshot, whose mode a "don't ask again" may change.
     pub status: SharedStatus,
@@ -55,10 +56,7 @@ impl Approver for TuiApprover {
                 }
                 self.events.notice(
                     NoticeLevel::Info,
-                    format!(
-                        "Allowed for the rest of this session: {} (not saved to settings).",
-                        describe(updated_permissions)
-                    ),
+                    format!("Allowed from now on: {}.", describe(updated_permissions)),
                 );
             }
             decision

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rudder_config::ConfigPaths;
+use rudder_core::approvals::PermissionStore;
 use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PolicyGate;
 use rudder_core::prompt::SystemPromptOptions;
@@ -107,7 +109,10 @@ impl Harness {
             first_message_context: Vec::new(),
             request_sink: None,
             init_extras: InitExtras::default(),
-            permission_store: None,
+            permission_store: Some(PermissionStore::new(
+                ConfigPaths::from_env(&repo, &|_| None),
+                false,
+            )),
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {
@@ -459,7 +464,7 @@ async fn built_in_commands_answer_from_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn always_allow_holds_for_the_rest_of_the_session_and_says_it_is_not_saved() {
+async fn always_allow_holds_for_the_rest_of_the_session_and_is_saved() {
     let mut harness = Harness::new(
         |_| {
             json!([
@@ -491,8 +496,10 @@ async fn always_allow_holds_for_the_rest_of_the_session_and_says_it_is_not_saved
             _ => None,
         })
         .await;
-    assert!(notice.contains("not saved to settings"), "{notice}");
+    assert!(notice.contains("Allowed from now on"), "{notice}");
     harness.turn_end().await;
+    let saved = std::fs::read_to_string(harness.repo.join(".claude/settings.local.json")).unwrap();
+    assert!(saved.contains("Bash(touch one.txt)"), "{saved}");
     harness.submit("second");
     assert_eq!(harness.turn_end().await.stop, TurnStop::Completed);
     assert!(harness.approvals.try_recv().is_err(), "asked again");
