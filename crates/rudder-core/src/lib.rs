@@ -7,7 +7,10 @@
 
 pub mod accounting;
 pub mod approvals;
+pub mod cache_health;
 pub mod checkpoint;
+pub mod compaction;
+pub mod context;
 pub mod environment;
 pub mod events;
 pub mod hooks;

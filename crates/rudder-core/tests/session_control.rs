@@ -95,6 +95,7 @@ impl Fixture {
             request_sink: None,
             init_extras: InitExtras::default(),
             permission_store: None,
+            context: rudder_core::context::ContextSettings::default(),
         }
     }
 
@@ -278,6 +279,8 @@ async fn a_conversation_rewind_is_appended_and_resume_honours_it() {
     );
     let live = session.messages().to_vec();
     session.shutdown().await;
+    // One writer per transcript: the first session lets go before a resume.
+    drop(session);
     let resumed = Session::resume(fixture.config(id), fixture.deps(&[]), &transcript, false)
         .await
         .unwrap();
@@ -319,6 +322,7 @@ async fn switching_the_model_changes_the_next_request_and_survives_resume() {
     let requests = fixture.requests();
     assert_eq!(requests[0].model, "claude-sonnet-4-5");
     assert_eq!(requests[1].model, "claude-opus-4-8");
+    drop(session);
     let transcript = paths::transcript_path(&fixture.home, &fixture.repo, id);
     let resumed = Session::resume(fixture.config(id), fixture.deps(&[]), &transcript, false)
         .await

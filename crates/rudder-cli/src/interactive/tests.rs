@@ -113,6 +113,7 @@ impl Harness {
                 ConfigPaths::from_env(&repo, &|_| None),
                 false,
             )),
+            context: rudder_core::context::ContextSettings::default(),
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {

@@ -20,9 +20,12 @@ use std::time::Duration;
 
 use rudder_config::env::{EnvOverrides, effective_lookup};
 use rudder_config::hooks::hooks_from_settings;
-use rudder_config::memory::{load_memory, render_memory};
+use rudder_config::memory::load_memory;
 use rudder_config::settings::LoadedSettings;
+use rudder_config::{ConfigPaths, SourceSet};
 use rudder_core::approvals::PermissionStore;
+use rudder_core::compaction::CompactionSettings;
+use rudder_core::context::{Clock, ContextSettings, MemorySource};
 use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PermissionGate;
 use rudder_core::prompt::SystemPromptOptions;
@@ -155,8 +158,9 @@ impl Setup {
         notices.extend(hook_set.warnings.iter().map(ToString::to_string));
         let hooks = HookRunner::new(hook_set, cwd.clone());
 
+        // The session reads (and re-reads) the memory files itself and
+        // reports their warnings; this list is for `/memory`.
         let memory = load_memory(&config_paths, sources);
-        notices.extend(memory.warnings.iter().map(ToString::to_string));
         let interactive = InteractiveSetup {
             memory_files: memory
                 .files
@@ -172,10 +176,8 @@ impl Setup {
             allow_bypass: args.dangerously_skip_permissions
                 || args.allow_dangerously_skip_permissions,
         };
-        let mut first_message_context = Vec::new();
-        if !memory.files.is_empty() {
-            first_message_context.push(render_memory(&memory.files));
-        }
+        let context =
+            context_settings(&loaded, &env, &lookup, &config_paths, sources, &mut notices);
 
         let config = SessionConfig {
             session_id,
@@ -201,7 +203,7 @@ impl Setup {
                 ),
             permission_mode: built.mode,
             child_env: child_env(&loaded, &cwd),
-            first_message_context,
+            first_message_context: Vec::new(),
             request_sink: request_sink(args.print_request.as_deref())?,
             init_extras: InitExtras {
                 api_key_source: chosen.api_key_source,
@@ -209,6 +211,7 @@ impl Setup {
                 ..InitExtras::default()
             },
             permission_store: Some(PermissionStore::new(config_paths.clone(), trusted)),
+            context,
         };
         Ok(Self {
             config,
@@ -220,6 +223,45 @@ impl Setup {
             notices,
             interactive,
         })
+    }
+}
+
+/// Memory files (read by the session, which also notices edits), the
+/// system clock, and compaction from `autoCompactEnabled`,
+/// `DISABLE_AUTO_COMPACT`, `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` and
+/// `CLAUDE_CODE_AUTO_COMPACT_WINDOW` (the window, in tokens, the threshold
+/// is taken of; documented in docs/sessions.md).
+fn context_settings(
+    loaded: &LoadedSettings,
+    env: &EnvOverrides,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    config_paths: &ConfigPaths,
+    sources: SourceSet,
+    notices: &mut Vec<String>,
+) -> ContextSettings {
+    let window = lookup("CLAUDE_CODE_AUTO_COMPACT_WINDOW")
+        .filter(|value| !value.trim().is_empty())
+        .and_then(|value| match value.trim().parse::<u64>() {
+            Ok(tokens) if tokens > 0 => Some(tokens),
+            _ => {
+                notices.push(format!(
+                    "CLAUDE_CODE_AUTO_COMPACT_WINDOW={value} is not a whole number of tokens above 0; ignoring it"
+                ));
+                None
+            }
+        });
+    ContextSettings {
+        memory: Some(MemorySource {
+            paths: config_paths.clone(),
+            sources,
+        }),
+        clock: Clock::system(),
+        compaction: CompactionSettings::from_knobs(
+            loaded.settings.auto_compact_enabled,
+            env.disable_auto_compact,
+            env.autocompact_pct_override,
+        ),
+        window,
     }
 }
 

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::accounting::Accounting;
 use crate::transcript::{
-    ModelCallRecord, Record, RecordMeta, RewindRecord, TranscriptError, TranscriptWriter,
+    CompactMethod, CompactRecord, ContextRecord, ContextStamp, ModelCallRecord, Record, RecordMeta,
+    RewindRecord, TranscriptError, TranscriptWriter,
 };
 
 /// Identity fields stamped on every conversation line.
@@ -204,10 +205,64 @@ impl SessionLog {
             purpose: purpose.to_owned(),
             model: model.to_owned(),
             usage: usage.clone(),
+            error: None,
         });
         self.write(&record)?;
         self.accounting.record(model, usage);
         Ok(())
+    }
+
+    /// Logs a side model call that failed (no usage was reported), so the
+    /// transcript lists every request made.
+    pub fn append_failed_model_call(
+        &mut self,
+        purpose: &str,
+        model: &str,
+        error: &str,
+    ) -> Result<(), TranscriptError> {
+        self.write(&Record::ModelCall(ModelCallRecord {
+            session_id: self.identity.session_id.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            timestamp: now(),
+            purpose: purpose.to_owned(),
+            model: model.to_owned(),
+            usage: Usage::default(),
+            error: Some(error.to_owned()),
+        }))
+    }
+
+    /// Records the context stamp in force from here on.
+    pub fn append_context(&mut self, stamp: &ContextStamp) -> Result<(), TranscriptError> {
+        self.write(&Record::Context(ContextRecord {
+            session_id: self.identity.session_id.clone(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            timestamp: now(),
+            stamp: stamp.clone(),
+        }))
+    }
+
+    /// Records a compaction boundary; the next conversation line's parent is
+    /// the boundary. Returns the boundary's uuid.
+    pub fn append_compact(
+        &mut self,
+        trigger: &str,
+        pre_tokens: u64,
+        method: CompactMethod,
+        context: Option<ContextStamp>,
+    ) -> Result<String, TranscriptError> {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        self.write(&Record::Compact(CompactRecord {
+            session_id: self.identity.session_id.clone(),
+            uuid: uuid.clone(),
+            timestamp: now(),
+            trigger: trigger.to_owned(),
+            pre_tokens,
+            logical_parent_uuid: self.last_uuid.clone(),
+            method,
+            context,
+        }))?;
+        self.last_uuid = Some(uuid.clone());
+        Ok(uuid)
     }
 
     /// Flushes the transcript to disk (end of turn).

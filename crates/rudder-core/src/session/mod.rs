@@ -6,9 +6,12 @@
 //! environment once, freezes the request frame into the transcript, and is
 //! then driven one user turn at a time by [`Session::run_turn`]
 //! (`turn.rs`). Hooks run at the points Claude Code defines
-//! (`hook_points.rs`, `tool_hooks.rs`; [`Session::run_hooks`]).
+//! (`hook_points.rs`, `tool_hooks.rs`; [`Session::run_hooks`]). Context
+//! bookkeeping lives in `context.rs`, compaction in `compact.rs`.
 
 mod checkpointing;
+mod compact;
+mod context;
 mod control;
 mod fallback;
 mod hook_points;
@@ -36,6 +39,8 @@ use rudder_tools::registry::ToolRegistry;
 use rudder_tools::{SessionToolState, ToolLimits};
 use tokio_util::sync::CancellationToken;
 
+pub use compact::COMPACTION_PURPOSE;
+pub use context::ContextView;
 pub use control::{RewindError, RewindOutcome, RewindPoint, RewindScope};
 pub use hook_points::{MAX_STOP_CONTINUATIONS, SESSION_END_BUDGET};
 pub use log::{LogIdentity, SessionLog, now};
@@ -44,6 +49,7 @@ pub use steer::SteerInbox;
 
 use crate::approvals::PermissionStore;
 use crate::checkpoint::{CheckpointLimits, CheckpointStore};
+use crate::context::ContextSettings;
 use crate::environment::EnvironmentSnapshot;
 use crate::events::EventSink;
 use crate::hooks::HookRunner;
@@ -108,6 +114,8 @@ pub struct SessionConfig {
     /// Where approved "always allow" updates are saved (`None`: they hold
     /// for this session only).
     pub permission_store: Option<PermissionStore>,
+    /// Memory files, the clock, compaction and the context window.
+    pub context: ContextSettings,
 }
 
 /// Descriptive lists reported in `system/init`.
@@ -170,6 +178,7 @@ pub struct Session {
     steer: SteerInbox,
     /// Fallback models not used yet.
     fallbacks: Vec<String>,
+    context: context::ContextState,
 }
 
 impl Session {
@@ -190,22 +199,22 @@ impl Session {
         let transcript_path =
             paths::transcript_path(&config.rudder_home, &config.cwd, &config.session_id);
         let writer = if config.persist {
-            Some(TranscriptWriter::open(&transcript_path)?)
+            Some(TranscriptWriter::open_new(&transcript_path)?)
         } else {
             None
         };
         let environment = EnvironmentSnapshot::capture(&config.cwd, config.trusted).await;
+        let git_branch = environment.git_branch.clone();
+        let (first_blocks, first_stamp, warnings) = context::initial_context(&config, environment);
         let frame = initial_frame(&config, &deps);
         let identity = LogIdentity {
             session_id: config.session_id.clone(),
             cwd: config.cwd.display().to_string(),
-            git_branch: environment.git_branch.clone(),
+            git_branch,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         let mut log = SessionLog::new(identity, writer, None);
         log.append_raw(&Record::Frame(frame_record(&config.session_id, &frame)))?;
-        let mut context = vec![environment.render()];
-        context.extend(config.first_message_context.iter().cloned());
         let mut session = Self {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             checkpoints: checkpoint_store(&config),
@@ -218,13 +227,20 @@ impl Session {
             log: Arc::new(Mutex::new(log)),
             pending_context: None,
             steer: SteerInbox::default(),
+            context: context::ContextState {
+                pending_stamp: Some(first_stamp),
+                ..context::ContextState::default()
+            },
         };
-        context.extend(hook_points::session_start(&session, source).await);
-        session.pending_context = Some(prompt::system_reminder(&context.join("\n\n")));
+        let mut blocks = first_blocks;
+        blocks.extend(hook_points::session_start(&session, source).await);
+        session.pending_context = Some(prompt::system_reminder(&blocks.join("\n\n")));
+        session.refresh_context_view();
         session
             .deps
             .events
             .emit(AgentEvent::SessionReady(session.info()));
+        context::warn_all(&session.deps.events, warnings);
         Ok(session)
     }
 
@@ -234,14 +250,22 @@ impl Session {
     /// cached prefix exactly. With `fork`, the conversation is copied into a
     /// new transcript under `config.session_id` (whose cost totals start at
     /// zero); otherwise records are
-    /// appended to the same file. A tool call left without results by a
-    /// crash is closed with an error result first.
+    /// appended to the same file, whose writer's lock is taken before it is
+    /// read ([`TranscriptError::Locked`] when a live session holds it). A
+    /// tool call left without results by a crash is closed with an error
+    /// result first. The todo list, the context stamp, the compacted
+    /// context and the cache-health baseline come back from the transcript.
     pub async fn resume(
         config: SessionConfig,
         deps: SessionDeps,
         path: &std::path::Path,
         fork: bool,
     ) -> Result<Self, SessionError> {
+        let own_writer = if config.persist && !fork {
+            Some(TranscriptWriter::open(path)?)
+        } else {
+            None
+        };
         let restored = restore::restore(path)?;
         for warning in &restored.warnings {
             deps.events.notice(
@@ -261,10 +285,10 @@ impl Session {
         } else {
             path.to_owned()
         };
-        let writer = if config.persist {
-            Some(TranscriptWriter::open(&target)?)
-        } else {
-            None
+        let writer = match own_writer {
+            Some(writer) => Some(writer),
+            None if config.persist => Some(TranscriptWriter::open_new(&target)?),
+            None => None,
         };
         let mut messages = restored.messages.clone();
         let mut uuids = restored.uuids.clone();
@@ -292,12 +316,32 @@ impl Session {
                 log.restore_usage(model, usage);
             }
         }
+        if fork && let Some(stamp) = &restored.stamp {
+            log.append_context(stamp)?;
+        }
         if let Some(closing) = restored.dangling_results() {
             uuids.push(log.append_user(&closing, None)?);
             messages.push(closing);
         }
+        // Nothing was sent yet: the first prompt's context is built afresh.
+        let (first_blocks, pending_stamp, warnings) = if messages.is_empty() {
+            let environment = EnvironmentSnapshot::capture(&config.cwd, config.trusted).await;
+            let (blocks, stamp, warnings) = context::initial_context(&config, environment);
+            (Some(blocks), Some(stamp), warnings)
+        } else {
+            (None, None, Vec::new())
+        };
+        let tool_state = SessionToolState::new(config.cwd.clone());
+        let facts = restored.facts.with(&messages);
+        if let Some(todos) = facts
+            .todos
+            .and_then(|todos| serde_json::from_value(todos).ok())
+            && let Ok(mut slot) = tool_state.todos.lock()
+        {
+            *slot = todos;
+        }
         let mut session = Self {
-            tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
+            tool_state: Arc::new(tool_state),
             checkpoints: checkpoint_store(&config),
             fallbacks: fallback::remaining(&config.fallback_models, &restored.frame.model),
             config,
@@ -308,14 +352,31 @@ impl Session {
             log: Arc::new(Mutex::new(log)),
             pending_context: None,
             steer: SteerInbox::default(),
+            context: context::ContextState {
+                stamp: restored.stamp,
+                pending_stamp,
+                facts: restored.facts,
+                ..context::ContextState::default()
+            },
         };
-        session.pending_context = hook_points::session_start(&session, SessionStartSource::Resume)
-            .await
-            .map(|context| prompt::system_reminder(&context));
+        let hook_context = hook_points::session_start(&session, SessionStartSource::Resume).await;
+        session.pending_context = match (first_blocks, hook_context) {
+            (Some(mut blocks), hook) => {
+                blocks.extend(hook);
+                Some(prompt::system_reminder(&blocks.join("\n\n")))
+            }
+            (None, Some(hook)) => Some(prompt::system_reminder(&hook)),
+            (None, None) => None,
+        };
+        if let Some((index, usage)) = &restored.last_response {
+            session.seed_from_transcript(*index, usage);
+        }
+        session.refresh_context_view();
         session
             .deps
             .events
             .emit(AgentEvent::SessionReady(session.info()));
+        context::warn_all(&session.deps.events, warnings);
         Ok(session)
     }
 

@@ -12,13 +12,20 @@
 //! results; [`Restored::dangling_results`] gives the error results that
 //! close it, which the caller appends as a new record (the file is never
 //! rewritten).
+//!
+//! `rudder-compact` records are replayed as the live session applied them
+//! (the summary and the kept messages, or the stubbed tool results), so a
+//! compacted session resumes compacted; `rudder-context` records give the
+//! date and memory files the model was last told about.
 
 use std::path::{Path, PathBuf};
 
 use rudder_protocol::{ContentBlock, Message, Role, Usage};
 
+use crate::compaction::facts::SessionFacts;
+use crate::compaction::trim;
 use crate::request::RequestFrame;
-use crate::transcript::{Record, read_transcript};
+use crate::transcript::{CompactMethod, ContextStamp, Record, read_transcript};
 
 /// Why a transcript could not be resumed.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +58,15 @@ pub struct Restored {
     pub usages: Vec<(String, Usage)>,
     /// Lines that were skipped (torn or corrupt), one message each.
     pub warnings: Vec<String>,
+    /// The date and memory files the model was last told about (`None` for
+    /// a transcript written before rudder recorded them).
+    pub stamp: Option<ContextStamp>,
+    /// Facts of the messages compactions removed (modified files, tool
+    /// failures, todos), carried forward.
+    pub facts: SessionFacts,
+    /// The last assistant message since the last compaction, as its index
+    /// in `messages`, and the usage of the request that produced it.
+    pub last_response: Option<(usize, Usage)>,
 }
 
 impl Restored {
@@ -87,6 +103,9 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
     let mut uuids: Vec<String> = Vec::new();
     let mut last_uuid = None;
     let mut usages = Vec::new();
+    let mut stamp = None;
+    let mut facts = SessionFacts::default();
+    let mut last_response = None;
     for record in loaded.records {
         match record {
             Record::Frame(record) => {
@@ -111,6 +130,7 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
                 usages.push((model, message.usage.clone()));
                 last_uuid = Some(meta.uuid.clone());
                 uuids.push(meta.uuid);
+                last_response = Some((messages.len(), message.usage.clone()));
                 messages.push(message.to_message());
             }
             Record::ModelCall(call) => usages.push((call.model, call.usage)),
@@ -120,7 +140,23 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
                     uuids.truncate(at);
                     messages.truncate(at);
                     last_uuid = uuids.last().cloned();
+                    last_response = last_response.filter(|(index, _)| *index < at);
                 }
+            }
+            Record::Context(context) => stamp = Some(context.stamp),
+            Record::Compact(compact) => {
+                last_uuid = Some(compact.uuid.clone());
+                last_response = None;
+                if let Some(context) = &compact.context {
+                    stamp = Some(context.clone());
+                }
+                apply_compaction(
+                    &mut messages,
+                    &mut uuids,
+                    &mut facts,
+                    &compact.method,
+                    &compact.uuid,
+                );
             }
             _ => {}
         }
@@ -133,7 +169,46 @@ pub fn restore(path: &Path) -> Result<Restored, RestoreError> {
         last_uuid,
         usages,
         warnings: loaded.warnings,
+        stamp,
+        facts,
+        last_response,
     })
+}
+
+/// Applies a compaction to the conversation (and the transcript uuids of
+/// its messages: the summary takes the boundary's, `boundary`) and carries
+/// the facts of the messages it removes. The live session applies its own
+/// compactions with this same function, so live and restored
+/// conversations cannot differ.
+pub fn apply_compaction(
+    messages: &mut Vec<Message>,
+    uuids: &mut Vec<String>,
+    facts: &mut SessionFacts,
+    method: &CompactMethod,
+    boundary: &str,
+) {
+    match method {
+        CompactMethod::Summary { summary, kept } => {
+            let removed: Vec<Message> = (0..messages.len())
+                .filter(|index| !kept.contains(index))
+                .map(|index| messages[index].clone())
+                .collect();
+            facts.observe(&removed);
+            let mut compacted = vec![summary.clone()];
+            let mut compacted_uuids = vec![boundary.to_owned()];
+            for &index in kept {
+                if let Some(message) = messages.get(index) {
+                    compacted.push(message.clone());
+                    compacted_uuids.push(uuids.get(index).cloned().unwrap_or_default());
+                }
+            }
+            *messages = compacted;
+            *uuids = compacted_uuids;
+        }
+        CompactMethod::DropToolResults { tool_use_ids } => {
+            trim::apply(messages, tool_use_ids);
+        }
+    }
 }
 
 /// The most recently modified transcript in `project_dir` (for

@@ -41,6 +41,7 @@ pub(super) async fn run(
     let started = Instant::now();
     let mut progress = TurnProgress::default();
     let stop = drive(session, prompt, cancel, &mut progress).await;
+    session.refresh_context_view();
     let (usage, model_usage, total_cost_usd) = match session.log.lock() {
         Ok(mut log) => {
             if let Err(error) = log.sync() {
@@ -87,19 +88,22 @@ async fn drive(
         Ok(prompt) => prompt,
         Err(stop) => return stop,
     };
-    if let Some(context) = session.pending_context.take() {
-        prompt.insert(0, ContentBlock::text(context));
+    let context = session.turn_context();
+    if let Some((text, _)) = &context {
+        prompt.insert(0, ContentBlock::text(text.clone()));
     }
     let turn = match append_user(session, Message::new(Role::User, prompt), None) {
         Ok(uuid) => uuid,
         Err(stop) => return stop,
     };
+    session.prompt_written(context.and_then(|(_, stamp)| stamp));
     super::checkpointing::begin_turn(session, &turn).await;
     let mut stop_continuations = 0;
     loop {
         if let Some(stop) = limit_reached(session, cancel, progress) {
             return stop;
         }
+        session.auto_compact(cancel).await;
         let completed = match request_step(session, cancel, progress).await {
             Ok(completed) => completed,
             Err(stop) => return stop,
@@ -204,7 +208,7 @@ async fn request_step(
     loop {
         let request = build_request(&session.frame, &session.messages, &session.build_options());
         match send(session, &request, cancel, progress).await {
-            Ok(completed) => return record_reply(session, completed, &request.model),
+            Ok(completed) => return record_reply(session, completed, &request),
             Err(ModelError::Cancelled) => return Err(TurnStop::Interrupted),
             Err(error) => {
                 if !fallback::switch(session, &error)? {
@@ -262,12 +266,14 @@ async fn send(
 }
 
 /// Appends the assistant message of a completed call, counting its usage
-/// under `model` (the model named on the wire).
+/// under the model `request` named on the wire, and checks the cache
+/// health of `request` against the usage.
 fn record_reply(
     session: &mut Session,
     completed: Completed,
-    model: &str,
+    request: &MessagesRequest,
 ) -> Result<Completed, TurnStop> {
+    let model = request.model.as_str();
     let appended = session
         .log
         .lock()
@@ -280,6 +286,7 @@ fn record_reply(
         })?;
     session.messages.push(completed.message.to_message());
     session.uuids.push(appended.clone());
+    session.observe_response(request, &completed.message.usage);
     session.deps.events.emit(AgentEvent::AssistantMessage {
         uuid: appended,
         message: completed.message.clone(),

@@ -4,5 +4,8 @@
 pub mod record;
 pub mod store;
 
-pub use record::{FrameRecord, ModelCallRecord, Record, RecordMeta, RewindRecord};
+pub use record::{
+    CompactMethod, CompactRecord, ContextRecord, ContextStamp, FrameRecord, MemoryStamp,
+    ModelCallRecord, Record, RecordMeta, RewindRecord,
+};
 pub use store::{LoadedTranscript, TranscriptError, TranscriptWriter, read_transcript};

@@ -5,8 +5,8 @@
 //! gitBranch, type, message, uuid, timestamp`, plus `toolUseResult` on tool
 //! results), so existing transcript tools read rudder's files. rudder adds
 //! record types of its own (`rudder-frame`, `rudder-model-call`,
-//! `rudder-rewind`), which Claude Code readers skip as unknown, and skips
-//! unknown types itself.
+//! `rudder-rewind`, `rudder-context`, `rudder-compact`), which Claude Code
+//! readers skip as unknown, and skips unknown types itself.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -82,8 +82,104 @@ pub struct ModelCallRecord {
     pub purpose: String,
     /// Model the call used.
     pub model: String,
-    /// Usage the API reported.
+    /// Usage the API reported (zero when the call failed).
     pub usage: Usage,
+    /// Why the call failed, when it did (it is logged all the same, so the
+    /// transcript lists every request made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What the session last told the model about its surroundings that can
+/// change under it: the date and the memory files. Compared at each turn
+/// start; a difference is told to the model in the new prompt (after the
+/// cached prefix, never edited into it) and a new stamp is recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextStamp {
+    /// Local date the model was last given, `YYYY-MM-DD`.
+    pub date: String,
+    /// The memory files the model was last given, in context order.
+    pub memory: Vec<MemoryStamp>,
+}
+
+/// One memory file as the model last saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryStamp {
+    /// The file, as found.
+    pub path: String,
+    /// Lower-case hex SHA-256 of its content.
+    pub sha256: String,
+    /// Bytes of its rendering in the context.
+    pub bytes: u64,
+}
+
+/// A `rudder-context` line: the [`ContextStamp`] in force from here on.
+/// Written right after the user line that carried the context it stamps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextRecord {
+    /// Session id.
+    pub session_id: String,
+    /// Line id.
+    pub uuid: String,
+    /// RFC 3339 time.
+    pub timestamp: String,
+    /// The stamp.
+    #[serde(flatten)]
+    pub stamp: ContextStamp,
+}
+
+/// How a compaction replaced the context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "camelCase")]
+pub enum CompactMethod {
+    /// A model-written summary: the conversation becomes `summary` followed
+    /// by the messages at the `kept` indices (of the conversation before
+    /// this record), in order.
+    #[serde(rename_all = "camelCase")]
+    Summary {
+        /// The first message of the new context, exactly as sent.
+        summary: Message,
+        /// Indices of the messages kept verbatim, ascending.
+        kept: Vec<usize>,
+    },
+    /// The deterministic fallback: the results of these tool calls are
+    /// replaced by a stub naming the call (see `compaction::trim`).
+    #[serde(rename_all = "camelCase")]
+    DropToolResults {
+        /// `tool_use_id`s whose results were removed.
+        tool_use_ids: Vec<String>,
+    },
+}
+
+/// A `rudder-compact` line: a compaction boundary. Everything it removes
+/// stays in the file above it (messages by their line uuid, tool results by
+/// their `tool_use_id`); resume applies it to rebuild the compacted context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactRecord {
+    /// Session id.
+    pub session_id: String,
+    /// Line id.
+    pub uuid: String,
+    /// RFC 3339 time.
+    pub timestamp: String,
+    /// `manual` or `auto`.
+    pub trigger: String,
+    /// Context tokens before the compaction.
+    pub pre_tokens: u64,
+    /// The last conversation line before the boundary (the removed
+    /// conversation is reached from it through `parentUuid`).
+    pub logical_parent_uuid: Option<String>,
+    /// What replaced what.
+    #[serde(flatten)]
+    pub method: CompactMethod,
+    /// The context stamp in force after the compaction, when it re-read
+    /// the date and the memory files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<ContextStamp>,
 }
 
 /// A conversation rewind (`/rewind`): the conversation continues from
@@ -131,6 +227,10 @@ pub enum Record {
     ModelCall(ModelCallRecord),
     /// A conversation rewind.
     Rewind(RewindRecord),
+    /// The context stamp from here on.
+    Context(ContextRecord),
+    /// A compaction boundary.
+    Compact(CompactRecord),
     /// A line of a type rudder does not use; kept for readers, skipped.
     Other(Value),
 }
@@ -170,6 +270,8 @@ impl Record {
             Self::Frame(frame) => tagged("rudder-frame", frame),
             Self::ModelCall(call) => tagged("rudder-model-call", call),
             Self::Rewind(rewind) => tagged("rudder-rewind", rewind),
+            Self::Context(context) => tagged("rudder-context", context),
+            Self::Compact(compact) => tagged("rudder-compact", compact),
             Self::Other(value) => serde_json::to_string(value),
         }
     }
@@ -202,6 +304,8 @@ impl Record {
             "rudder-frame" => Self::Frame(serde_json::from_value(value)?),
             "rudder-model-call" => Self::ModelCall(serde_json::from_value(value)?),
             "rudder-rewind" => Self::Rewind(serde_json::from_value(value)?),
+            "rudder-context" => Self::Context(serde_json::from_value(value)?),
+            "rudder-compact" => Self::Compact(serde_json::from_value(value)?),
             _ => Self::Other(value),
         })
     }
@@ -280,6 +384,60 @@ mod tests {
         let line = frame.to_line().unwrap();
         assert!(line.starts_with(r#"{"type":"rudder-frame""#), "{line}");
         assert_eq!(Record::from_line(&line).unwrap(), frame);
+    }
+
+    #[test]
+    fn compact_and_context_lines_round_trip() {
+        let stamp = ContextStamp {
+            date: "2026-01-02".into(),
+            memory: vec![MemoryStamp {
+                path: "/r/CLAUDE.md".into(),
+                sha256: "ab".into(),
+                bytes: 12,
+            }],
+        };
+        let compact = Record::Compact(CompactRecord {
+            session_id: "s".into(),
+            uuid: "c".into(),
+            timestamp: "t".into(),
+            trigger: "auto".into(),
+            pre_tokens: 1234,
+            logical_parent_uuid: Some("u9".into()),
+            method: CompactMethod::Summary {
+                summary: Message::user_text("summary"),
+                kept: vec![4, 5],
+            },
+            context: Some(stamp.clone()),
+        });
+        let line = compact.to_line().unwrap();
+        assert!(line.starts_with(r#"{"type":"rudder-compact""#), "{line}");
+        assert!(line.contains(r#""method":"summary""#), "{line}");
+        assert!(line.contains(r#""preTokens":1234"#), "{line}");
+        assert_eq!(Record::from_line(&line).unwrap(), compact);
+        let dropped = Record::Compact(CompactRecord {
+            method: CompactMethod::DropToolResults {
+                tool_use_ids: vec!["toolu_1".into()],
+            },
+            context: None,
+            ..match compact {
+                Record::Compact(record) => record,
+                _ => unreachable!(),
+            }
+        });
+        assert_eq!(
+            Record::from_line(&dropped.to_line().unwrap()).unwrap(),
+            dropped
+        );
+        let context = Record::Context(ContextRecord {
+            session_id: "s".into(),
+            uuid: "x".into(),
+            timestamp: "t".into(),
+            stamp,
+        });
+        assert_eq!(
+            Record::from_line(&context.to_line().unwrap()).unwrap(),
+            context
+        );
     }
 
     #[test]

@@ -7,8 +7,15 @@
 //! own line) and skipped by the reader with a warning. Directories are
 //! created 0700 and the file 0600: transcripts hold source code and tool
 //! output.
+//!
+//! One writer per file (§6.5): a writer holds an exclusive `flock` on the
+//! file for as long as it lives, so a second process (or a second session
+//! in this one) that tries to write the same transcript — a `--resume` of a
+//! live session, a reused `--session-id` — fails with
+//! [`TranscriptError::Locked`] instead of interleaving lines. The kernel
+//! drops the lock when the holder dies, `kill -9` included.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -36,6 +43,22 @@ pub enum TranscriptError {
         /// The I/O error.
         source: io::Error,
     },
+    /// Another writer holds the transcript (a live session).
+    #[error(
+        "the session {path} is in use by another rudder process; wait for it to end, or continue it under a new id with --fork-session"
+    )]
+    Locked {
+        /// The transcript path.
+        path: PathBuf,
+    },
+    /// A new session was asked to write a transcript that already has records.
+    #[error(
+        "a session with this id already exists ({path}); resume it with --resume, or pick another --session-id"
+    )]
+    Exists {
+        /// The transcript path.
+        path: PathBuf,
+    },
     /// A record could not be serialized (a bug).
     #[error("cannot serialize a transcript record: {0}")]
     Serialize(#[from] serde_json::Error),
@@ -49,33 +72,50 @@ pub struct TranscriptWriter {
 }
 
 impl TranscriptWriter {
-    /// Opens (creating if needed) the transcript at `path` for appending.
+    /// Opens (creating if needed) the transcript at `path` for appending,
+    /// and takes the writer's lock on it.
     ///
     /// Creates missing directories (0700) and the file (0600). If the file
     /// ends with a torn line, appends a newline so new records stay whole.
-    /// Fails with [`TranscriptError::Open`] when the location is not
-    /// writable: callers open the transcript before sending any request.
+    /// Errors: [`TranscriptError::Open`] when the location is not writable
+    /// (callers open the transcript before sending any request),
+    /// [`TranscriptError::Locked`] when another writer holds it.
     pub fn open(path: &Path) -> Result<Self, TranscriptError> {
+        let (mut file, _) = open_locked(path)?;
         let open_error = |source| TranscriptError::Open {
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(open_error)?;
-        }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(open_error)?;
         if ends_with_torn_line(&mut file).map_err(open_error)? {
             file.write_all(b"\n").map_err(open_error)?;
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    /// Opens the transcript of a new session: like [`TranscriptWriter::open`],
+    /// but the file must be new or empty, and a newly created file's
+    /// directory entry is fsynced so the file survives a power cut.
+    ///
+    /// Errors: as [`TranscriptWriter::open`], and [`TranscriptError::Exists`]
+    /// when the file already holds records (a reused session id).
+    pub fn open_new(path: &Path) -> Result<Self, TranscriptError> {
+        let (file, created) = open_locked(path)?;
+        let open_error = |source| TranscriptError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if file.metadata().map_err(open_error)?.len() > 0 {
+            return Err(TranscriptError::Exists {
+                path: path.to_owned(),
+            });
+        }
+        if created && let Some(dir) = path.parent() {
+            File::open(dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(open_error)?;
         }
         Ok(Self {
             path: path.to_owned(),
@@ -108,6 +148,37 @@ impl TranscriptWriter {
                 path: self.path.clone(),
                 source,
             })
+    }
+}
+
+/// Creates the directories and opens `path` for appending under the
+/// writer's lock; returns the file and whether this call created it.
+fn open_locked(path: &Path) -> Result<(File, bool), TranscriptError> {
+    let open_error = |source| TranscriptError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(open_error)?;
+    }
+    let existed = path.exists();
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(open_error)?;
+    match file.try_lock() {
+        Ok(()) => Ok((file, !existed)),
+        Err(TryLockError::WouldBlock) => Err(TranscriptError::Locked {
+            path: path.to_owned(),
+        }),
+        Err(TryLockError::Error(source)) => Err(open_error(source)),
     }
 }
 
@@ -171,6 +242,7 @@ mod tests {
             purpose: "test".into(),
             model: "m".into(),
             usage: Default::default(),
+            error: None,
         })
     }
 
@@ -208,6 +280,40 @@ mod tests {
             "{:?}",
             loaded.warnings
         );
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut first = TranscriptWriter::open_new(&path).unwrap();
+        first.append(&call("1")).unwrap();
+        let error = TranscriptWriter::open(&path).unwrap_err();
+        assert!(matches!(error, TranscriptError::Locked { .. }), "{error}");
+        assert!(error.to_string().contains("--fork-session"), "{error}");
+        drop(first);
+        let mut second = TranscriptWriter::open(&path).unwrap();
+        second.append(&call("2")).unwrap();
+        assert_eq!(read_transcript(&path).unwrap().records.len(), 2);
+    }
+
+    #[test]
+    fn a_new_session_never_appends_to_an_existing_transcript() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        TranscriptWriter::open_new(&path)
+            .unwrap()
+            .append(&call("1"))
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let error = TranscriptWriter::open_new(&path).unwrap_err();
+        assert!(matches!(error, TranscriptError::Exists { .. }), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // An empty file left by a start that crashed before its first record
+        // is taken over.
+        let empty = dir.path().join("e.jsonl");
+        std::fs::write(&empty, "").unwrap();
+        assert!(TranscriptWriter::open_new(&empty).is_ok());
     }
 
     #[test]
