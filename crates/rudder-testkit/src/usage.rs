@@ -66,6 +66,9 @@ impl AnthropicCache {
 
     /// Length of the longest remembered prefix of `bytes` (0 when none).
     fn longest_hit(&self, bytes: &[u8]) -> usize {
+        if bytes.is_empty() {
+            return 0;
+        }
         let mut hash = Fnv128::new();
         let mut hashed = 0;
         let mut best = 0;
@@ -232,6 +235,17 @@ mod tests {
             usage.cache_read_input_tokens + usage.cache_creation_input_tokens,
             0
         );
+    }
+
+    #[test]
+    fn a_request_without_breakpoints_after_cached_ones_reads_nothing() {
+        let mut cache = AnthropicCache::default();
+        cache.measure(&anthropic_cache_order(&request("sys", 1)));
+        let plain =
+            json!({"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]});
+        let usage = cache.measure(&anthropic_cache_order(&plain));
+        assert_eq!(usage.cache_read_input_tokens, 0);
+        assert!(usage.input_tokens > 0);
     }
 
     #[test]

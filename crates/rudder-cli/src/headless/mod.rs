@@ -10,6 +10,7 @@ pub mod output;
 pub mod printer;
 pub mod records;
 mod rewind_files;
+pub mod session_commands;
 mod stream_mode;
 
 use std::io::{IsTerminal, Read};
@@ -154,9 +155,14 @@ async fn run_one_prompt(args: &Args, mut session: Session) -> Exit {
     }
     let cancel = CancellationToken::new();
     let interrupt = interrupt_on_ctrl_c(cancel.clone());
-    let outcome = session
-        .run_turn(vec![ContentBlock::text(prompt)], &cancel)
-        .await;
+    let outcome = match session_commands::compact_command(&prompt) {
+        Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
+        None => {
+            session
+                .run_turn(vec![ContentBlock::text(prompt)], &cancel)
+                .await
+        }
+    };
     interrupt.abort();
     session.shutdown().await;
     exit_for(&outcome)

@@ -3,13 +3,15 @@
 //!
 //! A reader task parses stdin and answers control requests at once (an
 //! `interrupt` must reach a running turn), queueing user messages for the
-//! turn loop. Closing stdin ends the session after the current turn.
+//! turn loop. Closing stdin ends the session after the current turn. A
+//! `/compact [instructions]` message compacts instead of running a turn.
 
 use std::sync::{Arc, Mutex};
 
 use rudder_core::Session;
 use rudder_core::checkpoint::CheckpointStore;
 use rudder_core::permissions::PermissionGate;
+use rudder_core::session::ContextView;
 use rudder_protocol::headless::{ControlRequest, InputRecord};
 use rudder_protocol::permission::{PermissionUpdate, UpdateDestination};
 use rudder_protocol::{Message, PermissionMode};
@@ -20,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::control::{self, PendingRequests};
 use super::output::Stdout;
+use super::session_commands;
 use crate::exit::Exit;
 
 /// Runs turns from stdin until it closes; returns the last turn's status.
@@ -38,6 +41,7 @@ pub async fn run(
         Arc::clone(&current_turn),
         prompts,
         (gate, session.checkpoints()),
+        session.context_view(),
     ));
     let mut exit = Exit::Success;
     while let Some(message) = queue.recv().await {
@@ -45,7 +49,10 @@ pub async fn run(
         if let Ok(mut slot) = current_turn.lock() {
             *slot = cancel.clone();
         }
-        let outcome = session.run_turn(message.content, &cancel).await;
+        let outcome = match session_commands::compact_command_in(&message.content) {
+            Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
+            None => session.run_turn(message.content, &cancel).await,
+        };
         exit = super::exit_for(&outcome);
     }
     reader.abort();
@@ -60,6 +67,7 @@ async fn read_stdin(
     current_turn: Arc<Mutex<CancellationToken>>,
     prompts: mpsc::UnboundedSender<Message>,
     (gate, checkpoints): (Arc<dyn PermissionGate>, Option<Arc<CheckpointStore>>),
+    context: ContextView,
 ) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -87,7 +95,7 @@ async fn read_stdin(
                 {
                     super::rewind_files::answer(&request, checkpoints.as_ref())
                 } else {
-                    answer_control(&request, &current_turn, gate.as_ref())
+                    answer_control(&request, &current_turn, gate.as_ref(), &context)
                 };
                 out.record(&answer);
             }
@@ -103,6 +111,7 @@ fn answer_control(
     request: &ControlRequest,
     current_turn: &Mutex<CancellationToken>,
     gate: &dyn PermissionGate,
+    context: &ContextView,
 ) -> rudder_protocol::headless::OutputRecord {
     let subtype = request
         .request
@@ -145,6 +154,10 @@ fn answer_control(
             }
         }
         "mcp_status" => control::success(&request.request_id, json!({"mcpServers": []})),
+        "get_context_usage" => control::success(
+            &request.request_id,
+            session_commands::context_usage_response(&context.get()),
+        ),
         other => control::failure(
             &request.request_id,
             format!("rudder does not support the control request `{other}` yet"),

@@ -18,7 +18,7 @@ use rudder_config::memory::render_memory;
 use rudder_model::call::call;
 use rudder_model::retry::RetryPolicy;
 use rudder_protocol::AgentEvent;
-use rudder_protocol::event::NoticeLevel;
+use rudder_protocol::event::{NoticeLevel, TurnOutcome, TurnStop};
 use tokio_util::sync::CancellationToken;
 
 use super::Session;
@@ -61,6 +61,51 @@ impl Session {
             .await?;
         self.context.guard.reset();
         Ok(outcome)
+    }
+
+    /// `/compact [instructions]` typed as a prompt (headless runs): runs
+    /// [`Session::compact`] and reports it like a turn — one
+    /// [`AgentEvent::TurnEnded`] whose outcome is `Completed` with a line
+    /// saying what was compacted, or `Failed` with the reason (the session
+    /// stays usable either way). No model request counts as a turn.
+    pub async fn run_compact_turn(&mut self, instructions: Option<&str>) -> TurnOutcome {
+        let started = std::time::Instant::now();
+        let (stop, result_text) = match self.compact(instructions).await {
+            Ok(outcome) => (
+                TurnStop::Completed,
+                format!(
+                    "Compacted the conversation: {} messages summarized, about {} tokens before and {} after.",
+                    outcome.summarized_messages, outcome.pre_tokens, outcome.post_tokens
+                ),
+            ),
+            Err(error) => (
+                TurnStop::Failed {
+                    message: error.to_string(),
+                },
+                String::new(),
+            ),
+        };
+        let accounting = self
+            .log
+            .lock()
+            .map(|log| log.accounting().clone())
+            .unwrap_or_default();
+        let outcome = TurnOutcome {
+            stop,
+            result_text,
+            num_turns: 0,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            duration_api_ms: 0,
+            usage: accounting.usage().clone(),
+            model_usage: accounting.per_model().clone(),
+            total_cost_usd: accounting.cost_usd(),
+            permission_denials: Vec::new(),
+            stop_reason: None,
+        };
+        self.deps
+            .events
+            .emit(AgentEvent::TurnEnded(outcome.clone()));
+        outcome
     }
 
     /// Compacts when the context reached the automatic threshold. Called

@@ -120,6 +120,11 @@ impl Session {
         }
     }
 
+    /// The todo list as TodoWrite last left it (restored on resume).
+    pub fn todos(&self) -> Vec<rudder_tools::todo::TodoItem> {
+        self.tool_state.todos()
+    }
+
     /// A shared view of [`Session::context_usage`] for other tasks.
     pub fn context_view(&self) -> ContextView {
         self.context.view.clone()

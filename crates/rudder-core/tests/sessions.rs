@@ -1,0 +1,17 @@
+//! Sessions through the public API, in process, against the scripted model
+//! server: resume equals an uninterrupted run, compaction, cache health,
+//! context accounting, and many sessions writing side by side.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "sessions/common.rs"]
+mod common;
+#[path = "sessions/compaction.rs"]
+mod compaction;
+#[path = "sessions/concurrency.rs"]
+mod concurrency;
+#[path = "sessions/context.rs"]
+mod context;
+#[path = "sessions/resume_property.rs"]
+mod resume_property;
