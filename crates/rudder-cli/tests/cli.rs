@@ -33,6 +33,8 @@ mod rewind_files;
 mod sandbox;
 #[path = "cli/sdk_driver.rs"]
 mod sdk_driver;
+#[path = "cli/sessions.rs"]
+mod sessions;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/trust_gate.rs"]

@@ -7,7 +7,7 @@ use rudder_protocol::AgentEvent;
 use rudder_testkit::{MockServer, Scenario, ScriptedTurn};
 use serde_json::json;
 
-use super::common::{Harness, assert_extends, deps, drain, lines, requests, turn};
+use super::common::{Harness, assert_extends, deps, deps_with_tools, drain, lines, requests, turn};
 
 fn texts(count: usize) -> Scenario {
     Scenario::new(
@@ -287,4 +287,40 @@ async fn context_usage_is_measured_after_the_first_response_and_todos_survive_re
             .iter()
             .any(|m| m.text().contains("what was the plan?"))
     );
+}
+
+/// The tool listing, system prompt and model are frozen in the transcript:
+/// resuming with other tools, another system prompt or model sends the
+/// frozen ones, so the cached prefix holds.
+#[tokio::test]
+async fn a_resume_with_other_tools_and_prompt_sends_the_frozen_frame() {
+    let harness = Harness::new();
+    let server = MockServer::spawn(texts(2)).unwrap();
+    let (first_deps, _events) = deps(&server);
+    let mut session = Session::start(harness.config("frame"), first_deps)
+        .await
+        .unwrap();
+    turn(&mut session, "one").await;
+    drop(session);
+    let mut config = harness.config("frame");
+    config.model = "claude-opus-4-5".into();
+    config.system_prompt.append = Some("Be terse.".into());
+    let (other_deps, _events) = deps_with_tools(&server, &["Read"]);
+    let mut resumed = Session::resume(config, other_deps, &harness.transcript("frame"), false)
+        .await
+        .unwrap();
+    turn(&mut resumed, "two").await;
+    let sent = requests(&server);
+    let names = |index: usize| -> Vec<String> {
+        sent[index]
+            .tools
+            .iter()
+            .map(|tool| tool.name().to_owned())
+            .collect()
+    };
+    assert_eq!(names(1), names(0));
+    assert_eq!(names(1).len(), 5, "not the resumed run's single tool");
+    assert_eq!(sent[1].model, "claude-sonnet-4-5");
+    assert_eq!(sent[1].system, sent[0].system);
+    assert_extends(&sent[0], &sent[1], "resume with other settings");
 }
