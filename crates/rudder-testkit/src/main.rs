@@ -25,6 +25,9 @@ struct Args {
     /// Append one JSON line per request (method, path, body, turn, usage).
     #[arg(long, value_name = "FILE.jsonl")]
     log: Option<PathBuf>,
+    /// Keep no request bodies in memory (long benchmark runs).
+    #[arg(long)]
+    forget_bodies: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,6 +36,7 @@ fn main() -> anyhow::Result<()> {
     let options = ServerOptions {
         port: args.port,
         log: args.log,
+        forget_bodies: args.forget_bodies,
     };
     let server = MockServer::spawn_with(scenario, options)
         .with_context(|| format!("cannot start the server on port {}", args.port))?;

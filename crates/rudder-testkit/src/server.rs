@@ -36,6 +36,10 @@ pub struct ServerOptions {
     /// Append one JSON line per request to this file (method, path, api,
     /// body as JSON, turn, fault, usage); created when missing.
     pub log: Option<PathBuf>,
+    /// Drop each request's body once it is answered (and logged): for long
+    /// benchmark runs, where keeping every body would grow without bound.
+    /// [`MockServer::requests`] then reports empty bodies.
+    pub forget_bodies: bool,
 }
 
 /// A running scripted model server. Dropping it stops the server and closes
@@ -59,6 +63,7 @@ struct ServerState {
     model: ModelState,
     requests: Vec<RecordedRequest>,
     log: Option<File>,
+    forget_bodies: bool,
 }
 
 impl MockServer {
@@ -94,6 +99,7 @@ impl MockServer {
                 model: ModelState::new(scenario.turns.len()),
                 requests: Vec::new(),
                 log,
+                forget_bodies: options.forget_bodies,
             }),
             scenario,
         });
@@ -193,7 +199,7 @@ async fn handle(
             )
         }
     };
-    let record = RecordedRequest {
+    let mut record = RecordedRequest {
         method: method.to_string(),
         path: uri
             .path_and_query()
@@ -219,6 +225,10 @@ async fn handle(
         && let Err(error) = writeln!(log, "{}", record.log_line()).and_then(|()| log.flush())
     {
         eprintln!("rudder-testkit: cannot append to the request log: {error}");
+    }
+    if state.forget_bodies {
+        record.body = Vec::new();
+        record.json = None;
     }
     state.requests.push(record);
     drop(state);

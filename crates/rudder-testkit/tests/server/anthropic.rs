@@ -252,3 +252,25 @@ async fn usage_reads_the_cached_prefix_of_an_extended_request() {
     assert_eq!(usage[1].input_tokens, 0);
     assert_eq!(usage[2].cache_read_input_tokens, 0);
 }
+
+/// `forget_bodies` (rudder-mock `--forget-bodies`, for long benchmarks):
+/// requests are still answered, recorded and measured, without their bodies.
+#[tokio::test]
+async fn forgotten_bodies_keep_the_record_and_its_usage() {
+    let options = rudder_testkit::ServerOptions {
+        forget_bodies: true,
+        ..rudder_testkit::ServerOptions::default()
+    };
+    let server =
+        MockServer::spawn_with(Scenario::new(vec![ScriptedTurn::text("hi")]), options).unwrap();
+    let response = post(
+        &server.base_url(),
+        "/v1/messages",
+        &anthropic_body("hello", false),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let recorded = &server.requests()[0];
+    assert!(recorded.body.is_empty() && recorded.json.is_none());
+    assert!(recorded.usage.as_ref().unwrap().cache_creation_input_tokens > 0);
+}
