@@ -332,3 +332,61 @@ async fn manual_compaction_passes_instructions_and_refuses_when_nothing_to_do() 
     let restored = restore(&harness.transcript("s3")).unwrap();
     assert_eq!(restored.messages, session.messages());
 }
+
+/// PreCompact hooks run before a compaction with its trigger and the
+/// `/compact` text; a block (exit 2) skips it, says why, and changes
+/// nothing — no summary request is made.
+#[tokio::test]
+async fn a_blocking_pre_compact_hook_skips_the_compaction() {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use rudder_config::hooks::{HookCommand, HookEvent, HookGroup, HookMatcher, HookSet};
+    use rudder_config::settings::{SettingsOrigin, SettingsScope};
+    use rudder_core::hooks::HookRunner;
+
+    let harness = Harness::new();
+    let seen = harness.cwd.join("precompact.json");
+    let set = HookSet {
+        groups: vec![HookGroup {
+            event: HookEvent::PreCompact,
+            matcher: HookMatcher::parse(Some("manual")).unwrap(),
+            hooks: vec![HookCommand {
+                command: format!("cat > '{}'; echo 'not now' >&2; exit 2", seen.display()),
+                timeout: Duration::from_secs(10),
+                origin: SettingsOrigin {
+                    scope: SettingsScope::User,
+                    path: PathBuf::from("/home/u/.claude/settings.json"),
+                },
+            }],
+        }],
+        warnings: Vec::new(),
+    };
+    let mut turns = summary_turns(1, "SUMMARY: never asked.");
+    turns.extend((0..3).map(|i| ScriptedTurn::text(format!("answer {i}"))));
+    let server = MockServer::spawn(Scenario::new(turns)).unwrap();
+    let (mut deps, _events) = deps(&server);
+    deps.hooks = HookRunner::new(set, harness.cwd.clone());
+    let mut session = Session::start(harness.config("hooked"), deps)
+        .await
+        .unwrap();
+    for i in 0..3 {
+        turn(&mut session, &format!("question {i}")).await;
+    }
+    let before = session.messages().to_vec();
+    let error = session.compact(Some("keep it short")).await.unwrap_err();
+    assert!(
+        matches!(&error, CompactError::Blocked(reason) if reason.contains("not now")),
+        "{error}"
+    );
+    assert_eq!(session.messages(), before);
+    assert!(
+        !requests(&server).iter().any(is_summary),
+        "no summary request was made"
+    );
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(input["hook_event_name"], "PreCompact");
+    assert_eq!(input["trigger"], "manual");
+    assert_eq!(input["custom_instructions"], "keep it short");
+}
