@@ -1,9 +1,9 @@
 //! The built-in commands the TUI hands to the driver
-//! (CLAUDE-CODE-INTERFACE.md §8): `/clear`, `/model`, `/resume`,
+//! (CLAUDE-CODE-INTERFACE.md §8): `/clear`, `/compact`, `/model`, `/resume`,
 //! `/rewind`, `!command`, `/permissions`, `/memory`, `/doctor`. `/status`,
 //! `/cost`, `/todos`, `/context` and `/exit` are answered by the TUI from
-//! the status snapshot. Commands the agent cannot do yet answer
-//! [`CommandError::Unsupported`].
+//! the status snapshot (`/context` with the session's breakdown). Commands
+//! the agent cannot do yet answer [`CommandError::Unsupported`].
 //!
 //! The TUI sends a command only while no turn runs, so each one takes the
 //! session lock without waiting.
@@ -33,7 +33,7 @@ pub(super) async fn run(inner: &Inner, command: DriverCommand) -> Result<String,
             "doctor" => Ok(doctor::report(inner).await),
             _ => Err(CommandError::Unsupported),
         },
-        DriverCommand::Compact { .. } => Err(CommandError::Unsupported),
+        DriverCommand::Compact { instructions } => compact(inner, instructions).await,
     }
 }
 
@@ -82,6 +82,22 @@ async fn clear(inner: &Inner) -> Result<String, CommandError> {
     replace(inner, &mut session, SessionEndReason::Clear, next).await?;
     Ok(format!(
         "Started a new conversation. The previous one ({old}) is saved; /resume lists it."
+    ))
+}
+
+/// `/compact [instructions]`: replaces the conversation, but for its last
+/// turns, with a summary (`rudder_core::compaction`); a failure changes
+/// nothing.
+async fn compact(inner: &Inner, instructions: Option<String>) -> Result<String, CommandError> {
+    let mut session = inner.session.lock().await;
+    let outcome = session
+        .compact(instructions.as_deref())
+        .await
+        .map_err(failed)?;
+    Ok(format!(
+        "Compacted the conversation: {} messages summarized, about {} tokens before and {} after. \
+         The removed messages stay in the transcript.",
+        outcome.summarized_messages, outcome.pre_tokens, outcome.post_tokens
     ))
 }
 

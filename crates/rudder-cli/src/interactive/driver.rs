@@ -15,12 +15,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures::future::BoxFuture;
 use rudder_config::hooks::SessionEndReason;
 use rudder_core::permissions::PermissionGate;
-use rudder_core::session::SteerInbox;
+use rudder_core::session::{ContextView, SteerInbox};
 use rudder_core::{EventSink, Session, SessionDeps};
 use rudder_protocol::event::{NoticeLevel, TurnStop};
 use rudder_protocol::permission::{PermissionMode, PermissionUpdate, UpdateDestination};
 use rudder_protocol::{ContentBlock, Message, Role};
-use rudder_tui::{CommandError, Driver, DriverCommand, StatusSnapshot};
+use rudder_tui::{CommandError, ContextPart, Driver, DriverCommand, StatusSnapshot};
 use tokio_util::sync::CancellationToken;
 
 use super::status::{SharedStatus, lock};
@@ -35,6 +35,8 @@ struct TurnState {
     running: bool,
     /// The current session's steering inbox.
     inbox: SteerInbox,
+    /// The current session's context numbers (for `/context`).
+    context: ContextView,
 }
 
 /// Shared by the driver and its turn tasks.
@@ -71,7 +73,9 @@ impl Inner {
 
     /// Points steering at `session`'s inbox (after `/clear`, `/resume`).
     pub(super) fn adopt(&self, session: &Session) {
-        self.turn().inbox = session.steer_inbox();
+        let mut turn = self.turn();
+        turn.inbox = session.steer_inbox();
+        turn.context = session.context_view();
     }
 
     /// Runs `prompt` as a turn, then any steered message the turn did not
@@ -124,6 +128,7 @@ impl SessionDriver {
     ) -> Self {
         let turn = TurnState {
             inbox: session.steer_inbox(),
+            context: session.context_view(),
             ..TurnState::default()
         };
         Self {
@@ -197,6 +202,17 @@ impl Driver for SessionDriver {
     }
 
     fn status(&self) -> StatusSnapshot {
-        lock(&self.inner.status).clone()
+        let context = self.inner.turn().context.get();
+        let mut status = lock(&self.inner.status).clone();
+        status.context_window = context.window;
+        status.context_parts = context
+            .parts
+            .into_iter()
+            .map(|part| ContextPart {
+                name: part.name,
+                tokens: part.tokens,
+            })
+            .collect();
+        status
     }
 }

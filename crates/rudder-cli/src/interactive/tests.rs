@@ -434,11 +434,12 @@ async fn built_in_commands_answer_from_the_session() {
             .unwrap()
             .contains("rudder ")
     );
-    assert_eq!(
-        driver
-            .command(DriverCommand::Compact { instructions: None })
-            .await,
-        Err(CommandError::Unsupported)
+    let compact = driver
+        .command(DriverCommand::Compact { instructions: None })
+        .await;
+    assert!(
+        matches!(&compact, Err(CommandError::Failed(message)) if message.starts_with("nothing to compact")),
+        "{compact:?}"
     );
 
     let before = driver.status().session_id;
@@ -504,4 +505,53 @@ async fn always_allow_holds_for_the_rest_of_the_session_and_is_saved() {
     harness.submit("second");
     assert_eq!(harness.turn_end().await.stop, TurnStop::Completed);
     assert!(harness.approvals.try_recv().is_err(), "asked again");
+}
+
+/// `/compact` through the driver summarizes the conversation (the summary
+/// request carries no tools), and `/context`'s parts come from the session.
+#[tokio::test]
+async fn compact_and_context_come_from_the_session() {
+    let summary = rudder_core::compaction::summary::SUMMARY_INSTRUCTION;
+    let mut harness = Harness::new(
+        |_| {
+            json!([
+                {"when": summary, "content": [{"type": "text", "text": "SUMMARY: three questions."}]},
+                {"content": [{"type": "text", "text": "one"}]},
+                {"content": [{"type": "text", "text": "two"}]},
+                {"content": [{"type": "text", "text": "three"}]}
+            ])
+        },
+        PermissionMode::Default,
+        &[],
+    )
+    .await;
+    for question in ["first?", "second?", "third?"] {
+        harness.submit(question);
+        harness.turn_end().await;
+    }
+    let parts = harness.driver.status().context_parts;
+    assert_eq!(parts.len(), 5, "{parts:?}");
+    assert!(
+        parts
+            .iter()
+            .any(|part| part.name == "System tools" && part.tokens > 0)
+    );
+    let done = harness
+        .driver
+        .command(DriverCommand::Compact {
+            instructions: Some("keep the numbers".into()),
+        })
+        .await
+        .unwrap();
+    assert!(
+        done.starts_with("Compacted the conversation: 2 messages summarized"),
+        "{done}"
+    );
+    let request: Value = serde_json::from_str(&harness.last_request()).unwrap();
+    assert!(
+        request
+            .get("tools")
+            .is_none_or(|tools| tools.as_array().is_some_and(Vec::is_empty))
+    );
+    assert!(request.to_string().contains("keep the numbers"));
 }

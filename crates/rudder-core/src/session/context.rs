@@ -226,6 +226,15 @@ impl Session {
         });
     }
 
+    /// The conversation or the frame was changed on purpose (a rewind, a
+    /// model switch): the measured size and the cache baseline no longer
+    /// apply, and the change is not a cache miss to report.
+    pub(super) fn context_rewritten(&mut self) {
+        self.context.measured = None;
+        self.context.cache.reset();
+        self.refresh_context_view();
+    }
+
     /// Seeds the measured size and the cache baseline from a restored
     /// transcript's last response (`index` of the assistant message).
     pub(super) fn seed_from_transcript(&mut self, index: usize, usage: &Usage) {

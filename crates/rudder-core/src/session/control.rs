@@ -114,7 +114,8 @@ fn typed_text(message: &Message) -> Option<String> {
             _ => None,
         })
         .collect();
-    Some(parts.join(" "))
+    // A compaction summary holds only harness context: not a rewind point.
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// `<bash-input>cmd</bash-input>` (a `!cmd` run) shows as `!cmd`.
@@ -196,6 +197,7 @@ impl Session {
             outcome.dropped_messages = self.messages.len() - index;
             self.messages.truncate(index);
             self.uuids.truncate(index);
+            self.context_rewritten();
         }
         Ok(outcome)
     }
@@ -216,6 +218,7 @@ impl Session {
                 &frame,
             )))?;
         self.frame = frame;
+        self.context_rewritten();
         Ok(())
     }
 

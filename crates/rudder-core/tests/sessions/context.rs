@@ -324,3 +324,56 @@ async fn a_resume_with_other_tools_and_prompt_sends_the_frozen_frame() {
     assert_eq!(sent[1].system, sent[0].system);
     assert_extends(&sent[0], &sent[1], "resume with other settings");
 }
+
+/// Deliberate prefix changes — a model switch, a conversation rewind — are
+/// not cache misses; the compaction summary is not a rewind point, and a
+/// rewind after a compaction resumes to the same conversation.
+#[tokio::test]
+async fn deliberate_changes_are_not_cache_misses_and_rewind_works_after_compaction() {
+    use rudder_core::compaction::summary::SUMMARY_INSTRUCTION;
+    use rudder_core::session::RewindScope;
+
+    let harness = Harness::new();
+    let mut turns = vec![ScriptedTurn::text("SUMMARY: four turns.").when(SUMMARY_INSTRUCTION)];
+    turns.extend((0..6).map(|i| ScriptedTurn::text(format!("answer {i}"))));
+    let server = MockServer::spawn(Scenario::new(turns)).unwrap();
+    let (first_deps, mut events) = deps(&server);
+    let mut session = Session::start(harness.config("rewind"), first_deps)
+        .await
+        .unwrap();
+    for question in ["one", "two", "three", "four"] {
+        turn(&mut session, question).await;
+    }
+    session.compact(None).await.unwrap();
+    let points = session.rewind_points();
+    let previews: Vec<&str> = points.iter().map(|point| point.preview.as_str()).collect();
+    assert_eq!(
+        previews,
+        ["three", "four"],
+        "the summary is not a rewind point"
+    );
+    session
+        .rewind(&points[1].uuid, RewindScope::Conversation)
+        .unwrap();
+    turn(&mut session, "four again").await;
+    session.switch_model("claude-opus-4-5").unwrap();
+    turn(&mut session, "five").await;
+    assert!(
+        !drain(&mut events)
+            .iter()
+            .any(|event| matches!(event, AgentEvent::CacheMiss(_))),
+        "a deliberate change was reported as a cache miss"
+    );
+    let live = session.messages().to_vec();
+    drop(session);
+    let (second_deps, _events) = deps(&server);
+    let resumed = Session::resume(
+        harness.config("rewind"),
+        second_deps,
+        &harness.transcript("rewind"),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(resumed.messages(), live.as_slice());
+}
