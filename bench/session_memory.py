@@ -10,11 +10,13 @@ RESULT_BYTES tool result), then answers. The context fills, so automatic
 compaction runs every few turns; the mock answers the summaries. After the
 last turn, while rudder idles, it reads VmHWM (peak RSS) and VmRSS from
 /proc and prints them with the turn count, the compactions seen and the
-wall time. Exit status 1 when a turn fails or the peak exceeds the target.
+wall time, then removes its scratch directory (KEEP_BENCH_DIR=1 keeps it).
+Exit status 1 when a turn fails or the peak exceeds the target.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,6 +125,10 @@ def main():
     print(f"compactions: {compactions}; transcript: {transcript_bytes / 1e6:.1f} MB; wall: {elapsed:.1f} s")
     print("RSS every 50 turns (MB): " + ", ".join(f"{n}: {kib / 1024:.1f}" for n, kib in samples))
     print(f"peak RSS: {peak / 1024:.1f} MB; RSS after: {after / 1024:.1f} MB; target: <= {TARGET_MB} MB")
+    if os.environ.get("KEEP_BENCH_DIR"):
+        print(f"work directory kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0 if failures == 0 and peak <= TARGET_MB * 1024 else 1
 
 
