@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer};
 
 use crate::discover::{
-    DefinitionScope, MAX_MARKDOWN_BYTES, definition_roots, markdown_files, read_optional,
-    withhold_if_untrusted,
+    BadFrontMatter, DefinitionScope, Named, add_unless_known, definition_roots, markdown_files,
+    read_definition, withhold_if_untrusted,
 };
 use crate::error::ConfigError;
 use crate::expand::{
     ExpandError, Expansion, Positional, inline_shell_and_files, substitute_arguments,
 };
-use crate::frontmatter::{self, first_line, rule_list};
+use crate::frontmatter::{first_line, rule_list};
 use crate::paths::{ConfigPaths, SourceSet};
 use crate::settings::WithheldKey;
 
@@ -135,18 +135,13 @@ pub fn discover_commands(paths: &ConfigPaths, sources: SourceSet, trusted: bool)
                 "allowed-tools",
                 &mut set.withheld,
             );
-            match set.commands.iter().find(|known| known.name == command.name) {
-                Some(known) if known.path.starts_with(&root) => {
-                    set.warnings.push(ConfigError::DuplicateName {
-                        path: command.path,
-                        kind: "command",
-                        name: command.name,
-                        kept: known.path.clone(),
-                    });
-                }
-                Some(_) => {}
-                None => set.commands.push(command),
-            }
+            add_unless_known(
+                &mut set.commands,
+                command,
+                &root,
+                "command",
+                &mut set.warnings,
+            );
         }
     }
     set.commands.sort_by(|a, b| a.name.cmp(&b.name));
@@ -159,18 +154,8 @@ fn read_command(
     scope: DefinitionScope,
     warnings: &mut Vec<ConfigError>,
 ) -> Option<CommandDef> {
-    let text = match read_optional(path, MAX_MARKDOWN_BYTES) {
-        Ok(text) => text?,
-        Err(error) => {
-            warnings.push(error);
-            return None;
-        }
-    };
-    let document = frontmatter::split(&text);
-    let front: CommandFront = frontmatter::parse(document.front, path).unwrap_or_else(|error| {
-        warnings.push(error);
-        CommandFront::default()
-    });
+    let (front, body): (CommandFront, String) =
+        read_definition(path, BadFrontMatter::UseDefaults, warnings)?;
     let name = path.file_stem()?.to_string_lossy().into_owned();
     let namespace = path
         .parent()
@@ -191,12 +176,12 @@ fn read_command(
         description: front
             .description
             .filter(|description| !description.trim().is_empty())
-            .unwrap_or_else(|| first_line(document.body)),
+            .unwrap_or_else(|| first_line(&body)),
         allowed_tools: front.allowed_tools.unwrap_or_default(),
         argument_hint: front.argument_hint,
         model: front.model,
         disable_model_invocation: front.disable_model_invocation,
-        body: document.body.to_owned(),
+        body,
     })
 }
 
@@ -214,4 +199,14 @@ pub fn expand_command(
 ) -> Result<Expansion, ExpandError> {
     let text = substitute_arguments(&command.body, args, Positional::OneBased);
     inline_shell_and_files(&text, shell, read_file)
+}
+
+impl Named for CommandDef {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
 }

@@ -9,7 +9,10 @@ use std::fmt;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+
 use crate::error::ConfigError;
+use crate::frontmatter;
 use crate::paths::{ConfigPaths, SourceSet};
 use crate::settings::WithheldKey;
 
@@ -95,6 +98,80 @@ pub(crate) fn withhold_if_untrusted<T: Default + PartialEq>(
             path: path.to_owned(),
             key: key.to_owned(),
         });
+    }
+}
+
+/// What to do with a definition file whose front matter does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadFrontMatter {
+    /// Skip the file (skills, output styles: without their front matter
+    /// they would be misnamed or misdescribed).
+    Skip,
+    /// Read it with default front matter (commands: the body still works).
+    UseDefaults,
+}
+
+/// Reads the definition file at `path` (at most [`MAX_MARKDOWN_BYTES`])
+/// and parses its front matter as `F`. Returns the front matter and the
+/// body, or `None` when the file is absent, unreadable, or — with
+/// [`BadFrontMatter::Skip`] — its front matter does not parse; every
+/// problem is pushed onto `warnings` with the file's path.
+pub(crate) fn read_definition<F: DeserializeOwned + Default>(
+    path: &Path,
+    bad_front: BadFrontMatter,
+    warnings: &mut Vec<ConfigError>,
+) -> Option<(F, String)> {
+    let text = match read_optional(path, MAX_MARKDOWN_BYTES) {
+        Ok(text) => text?,
+        Err(error) => {
+            warnings.push(error);
+            return None;
+        }
+    };
+    let document = frontmatter::split(&text);
+    let front = match frontmatter::parse(document.front, path) {
+        Ok(front) => front,
+        Err(error) => {
+            warnings.push(error);
+            if bad_front == BadFrontMatter::Skip {
+                return None;
+            }
+            F::default()
+        }
+    };
+    Some((front, document.body.to_owned()))
+}
+
+/// A definition found in a file, known by its name.
+pub(crate) trait Named {
+    /// The name it is invoked by.
+    fn name(&self) -> &str;
+    /// The file it was read from.
+    fn path(&self) -> &Path;
+}
+
+/// Adds `item`, read under `root`, unless a definition of that name is
+/// already known: a second one under the same root is reported as a
+/// duplicate (the first one read wins); one from an earlier root — a
+/// higher-priority folder — shadows it silently.
+pub(crate) fn add_unless_known<T: Named>(
+    items: &mut Vec<T>,
+    item: T,
+    root: &Path,
+    kind: &'static str,
+    warnings: &mut Vec<ConfigError>,
+) {
+    match items.iter().find(|known| known.name() == item.name()) {
+        Some(known) if known.path().starts_with(root) => {
+            warnings.push(ConfigError::DuplicateName {
+                path: item.path().to_owned(),
+                kind,
+                name: item.name().to_owned(),
+                kept: known.path().to_owned(),
+            })
+        }
+        Some(_) => {}
+        None => items.push(item),
     }
 }
 

@@ -15,10 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::discover::{
-    DefinitionScope, MAX_MARKDOWN_BYTES, definition_roots, markdown_files, read_optional,
+    BadFrontMatter, DefinitionScope, definition_roots, markdown_files, read_definition,
 };
 use crate::error::ConfigError;
-use crate::frontmatter;
 use crate::paths::{ConfigPaths, SourceSet};
 
 /// One output style.
@@ -137,21 +136,8 @@ fn read_style(
     scope: DefinitionScope,
     warnings: &mut Vec<ConfigError>,
 ) -> Option<OutputStyle> {
-    let text = match read_optional(path, MAX_MARKDOWN_BYTES) {
-        Ok(text) => text?,
-        Err(error) => {
-            warnings.push(error);
-            return None;
-        }
-    };
-    let document = frontmatter::split(&text);
-    let front: StyleFront = match frontmatter::parse(document.front, path) {
-        Ok(front) => front,
-        Err(error) => {
-            warnings.push(error);
-            return None;
-        }
-    };
+    let (front, body): (StyleFront, String) =
+        read_definition(path, BadFrontMatter::Skip, warnings)?;
     Some(OutputStyle {
         name: front
             .name
@@ -163,7 +149,7 @@ fn read_style(
             }),
         description: front.description.unwrap_or_default(),
         keep_coding_instructions: front.keep_coding_instructions,
-        prompt: document.body.trim().to_owned(),
+        prompt: body.trim().to_owned(),
         scope,
         path: Some(path.to_owned()),
     })

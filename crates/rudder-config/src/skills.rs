@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::discover::{
-    DefinitionScope, MAX_MARKDOWN_BYTES, definition_roots, read_optional, subfolders,
-    withhold_if_untrusted,
+    BadFrontMatter, DefinitionScope, MAX_MARKDOWN_BYTES, Named, add_unless_known, definition_roots,
+    read_definition, read_optional, subfolders, withhold_if_untrusted,
 };
 use crate::error::ConfigError;
 use crate::expand::{Positional, substitute_arguments};
@@ -120,18 +120,7 @@ pub fn discover_skills(paths: &ConfigPaths, sources: SourceSet, trusted: bool) -
                 "allowed-tools",
                 &mut set.withheld,
             );
-            match set.skills.iter().find(|known| known.name == skill.name) {
-                Some(known) if known.path.starts_with(&root) => {
-                    set.warnings.push(ConfigError::DuplicateName {
-                        path: skill.path,
-                        kind: "skill",
-                        name: skill.name,
-                        kept: known.path.clone(),
-                    });
-                }
-                Some(_) => {}
-                None => set.skills.push(skill),
-            }
+            add_unless_known(&mut set.skills, skill, &root, "skill", &mut set.warnings);
         }
     }
     set.skills.sort_by(|a, b| a.name.cmp(&b.name));
@@ -144,21 +133,8 @@ fn read_skill(
     scope: DefinitionScope,
     warnings: &mut Vec<ConfigError>,
 ) -> Option<SkillDef> {
-    let text = match read_optional(path, MAX_MARKDOWN_BYTES) {
-        Ok(text) => text?,
-        Err(error) => {
-            warnings.push(error);
-            return None;
-        }
-    };
-    let document = frontmatter::split(&text);
-    let front: SkillFront = match frontmatter::parse(document.front, path) {
-        Ok(front) => front,
-        Err(error) => {
-            warnings.push(error);
-            return None;
-        }
-    };
+    let (front, body): (SkillFront, String) =
+        read_definition(path, BadFrontMatter::Skip, warnings)?;
     let folder_name = dir.file_name()?.to_string_lossy().into_owned();
     Some(SkillDef {
         name: front
@@ -168,7 +144,7 @@ fn read_skill(
         description: front
             .description
             .filter(|description| !description.trim().is_empty())
-            .unwrap_or_else(|| first_line(document.body)),
+            .unwrap_or_else(|| first_line(&body)),
         allowed_tools: front.allowed_tools.unwrap_or_default(),
         argument_hint: front.argument_hint,
         model: front.model,
@@ -240,4 +216,14 @@ pub fn load_skill(
     }
     let body = substitute_arguments(&body, args, Positional::ZeroBased);
     Ok(format!("Skill folder: {dir}\n\n{body}\n"))
+}
+
+impl Named for SkillDef {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
 }
