@@ -13,6 +13,7 @@ mod doctor;
 mod exit;
 mod headless;
 mod interactive;
+mod mcp_setup;
 mod setup;
 mod trust_command;
 

@@ -14,6 +14,7 @@ pub mod context;
 pub mod environment;
 pub mod events;
 pub mod hooks;
+pub mod mcp;
 pub mod paths;
 pub mod permissions;
 pub mod prompt;

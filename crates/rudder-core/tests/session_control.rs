@@ -118,6 +118,7 @@ impl Fixture {
             approver: Arc::new(Denier),
             events: EventSink::discard(),
             hooks: HookRunner::default(),
+            mcp: None,
         }
     }
 

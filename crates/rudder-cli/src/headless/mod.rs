@@ -6,8 +6,11 @@
 //! ends as an error (USER-PAINS.md §6.7).
 
 pub mod control;
+mod ending;
+mod mcp_control;
 pub mod output;
 pub mod printer;
+mod prompt_tool;
 pub mod records;
 mod rewind_files;
 pub mod session_commands;
@@ -22,12 +25,13 @@ use rudder_core::{EventSink, Session, SessionDeps};
 use rudder_protocol::event::TurnOutcome;
 use rudder_protocol::{AgentEvent, ContentBlock};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use crate::args::{Args, InputFormat, OutputFormat};
 use crate::exit::Exit;
 use crate::setup::{Setup, Start};
 use control::{HeadlessDeny, PendingRequests, StdioApprover};
+use ending::Ending;
+use mcp_control::McpControl;
 use output::Stdout;
 use printer::Printer;
 use records::RecordOptions;
@@ -44,27 +48,38 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
         eprintln!("Error: --input-format=stream-json requires --output-format=stream-json");
         return Exit::Usage;
     }
+    let ending = Ending::install();
     let (stdout, writer) = Stdout::start();
     let pending = Arc::new(PendingRequests::default());
     let unanswered = Arc::new(AtomicUsize::new(0));
-    let approver: Arc<dyn Approver> = match args.permission_prompt_tool.as_deref() {
-        Some("stdio") => Arc::new(StdioApprover {
-            out: stdout.clone(),
-            pending: Arc::clone(&pending),
-        }),
-        Some(other) => {
-            eprintln!(
-                "rudder: --permission-prompt-tool {other}: MCP permission tools are not supported yet; \
-                 calls that need approval will be denied"
-            );
-            Arc::new(HeadlessDeny {
-                count: Arc::clone(&unanswered),
-            })
+    let configured = setup.mcp.servers.clone();
+    let mcp = match setup.mcp.start(Arc::clone(&setup.gate)) {
+        Ok(mcp) => mcp,
+        Err(error) => {
+            eprintln!("rudder: cannot start MCP servers: {error}");
+            return Exit::Failure;
         }
-        None => Arc::new(HeadlessDeny {
-            count: Arc::clone(&unanswered),
-        }),
     };
+    let approver = match approver(
+        args.permission_prompt_tool.as_deref(),
+        &stdout,
+        &pending,
+        &unanswered,
+        mcp.as_ref(),
+    ) {
+        Ok(approver) => approver,
+        Err(message) => {
+            eprintln!("rudder: {message}");
+            if let Some(mcp) = &mcp {
+                mcp.shutdown().await;
+            }
+            return Exit::Usage;
+        }
+    };
+    let mcp_control = mcp.clone().map(|mcp| McpControl {
+        mcp,
+        servers: configured,
+    });
     let (events, receiver) = EventSink::channel();
     let session_id = setup.config.session_id.clone();
     let gate = Arc::clone(&setup.gate);
@@ -75,6 +90,7 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
         approver,
         events,
         hooks: setup.hooks,
+        mcp: mcp.clone(),
     };
     let printer = Printer::new(
         args.output_format,
@@ -96,12 +112,22 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
         Ok(session) => session,
         Err(error) => {
             eprintln!("rudder: {error}");
+            if let Some(mcp) = &mcp {
+                mcp.shutdown().await;
+            }
             return Exit::Failure;
         }
     };
     let exit = match args.input_format {
-        InputFormat::StreamJson => stream_mode::run(session, gate, stdout.clone(), pending).await,
-        InputFormat::Text => run_one_prompt(args, session).await,
+        InputFormat::StreamJson => {
+            let io = stream_mode::StreamIo {
+                out: stdout.clone(),
+                pending,
+                mcp: mcp_control,
+            };
+            stream_mode::run(session, gate, io, &ending).await
+        }
+        InputFormat::Text => run_one_prompt(args, session, &ending).await,
     };
     let _ = printing.await;
     drop(stdout);
@@ -111,6 +137,39 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
             Exit::PermissionNeeded
         }
         other => other,
+    }
+}
+
+/// Who answers permission prompts: the SDK (`stdio`), an MCP tool, or
+/// nobody (deny with a reason). Errors: an MCP tool name of no configured
+/// server.
+fn approver(
+    prompt_tool: Option<&str>,
+    stdout: &Stdout,
+    pending: &Arc<PendingRequests>,
+    unanswered: &Arc<AtomicUsize>,
+    mcp: Option<&rudder_core::mcp::McpSession>,
+) -> Result<Arc<dyn Approver>, String> {
+    match prompt_tool {
+        Some("stdio") => Ok(Arc::new(StdioApprover {
+            out: stdout.clone(),
+            pending: Arc::clone(pending),
+        })),
+        Some(tool) => match mcp {
+            Some(mcp) if tool.starts_with("mcp__") && mcp.has_server_for(tool) => {
+                Ok(Arc::new(prompt_tool::McpPromptTool {
+                    mcp: mcp.clone(),
+                    tool: tool.to_owned(),
+                }))
+            }
+            _ => Err(format!(
+                "--permission-prompt-tool {tool}: expected `stdio` or mcp__<server>__<tool> of a \
+                 configured MCP server (see --mcp-config)"
+            )),
+        },
+        None => Ok(Arc::new(HeadlessDeny {
+            count: Arc::clone(unanswered),
+        })),
     }
 }
 
@@ -134,8 +193,9 @@ fn is_prompt(event: &AgentEvent) -> bool {
     }
 }
 
-/// `-p` with a text prompt: the argument, then piped stdin.
-async fn run_one_prompt(args: &Args, mut session: Session) -> Exit {
+/// `-p` with a text prompt: the argument, then piped stdin. A signal ends
+/// the turn (see [`Ending`]); the session is shut down either way.
+async fn run_one_prompt(args: &Args, mut session: Session, ending: &Ending) -> Exit {
     let mut prompt = args.prompt.clone().unwrap_or_default();
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -151,30 +211,26 @@ async fn run_one_prompt(args: &Args, mut session: Session) -> Exit {
         eprintln!(
             "Error: Input must be provided either through stdin or as a prompt argument when using --print"
         );
+        session.shutdown().await;
         return Exit::Usage;
     }
-    let cancel = CancellationToken::new();
-    let interrupt = interrupt_on_ctrl_c(cancel.clone());
-    let outcome = match session_commands::compact_command(&prompt) {
-        Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
-        None => {
-            session
-                .run_turn(vec![ContentBlock::text(prompt)], &cancel)
-                .await
+    let cancel = ending.turn_token();
+    let turn = async {
+        match session_commands::compact_command(&prompt) {
+            Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
+            None => {
+                session
+                    .run_turn(vec![ContentBlock::text(prompt)], &cancel)
+                    .await
+            }
         }
     };
-    interrupt.abort();
+    let outcome = ending.bounded(turn).await;
     session.shutdown().await;
-    exit_for(&outcome)
-}
-
-/// Cancels `cancel` on the first Ctrl-C.
-pub fn interrupt_on_ctrl_c(cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.cancel();
-        }
-    })
+    match outcome {
+        Some(outcome) => exit_for(&outcome),
+        None => Exit::Failure,
+    }
 }
 
 /// The exit status for a turn's outcome.

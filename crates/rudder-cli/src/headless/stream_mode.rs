@@ -3,7 +3,8 @@
 //!
 //! A reader task parses stdin and answers control requests at once (an
 //! `interrupt` must reach a running turn), queueing user messages for the
-//! turn loop. Closing stdin ends the session after the current turn. A
+//! turn loop. Closing stdin ends the session after the current turn; a
+//! signal ends it at once (the running turn is cancelled). A
 //! `/compact [instructions]` message compacts instead of running a turn.
 
 use std::sync::{Arc, Mutex};
@@ -21,39 +22,67 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::control::{self, PendingRequests};
+use super::ending::Ending;
+use super::mcp_control::{self, McpControl};
 use super::output::Stdout;
 use super::session_commands;
 use crate::exit::Exit;
 
-/// Runs turns from stdin until it closes; returns the last turn's status.
+/// The streams and services the stdin reader answers with.
+pub struct StreamIo {
+    /// stdout.
+    pub out: Stdout,
+    /// Requests rudder sent to the SDK.
+    pub pending: Arc<PendingRequests>,
+    /// The session's MCP servers, for `mcp_*` control requests.
+    pub mcp: Option<McpControl>,
+}
+
+/// Runs turns from stdin until it closes or a signal arrives; returns the
+/// last turn's status.
 pub async fn run(
     mut session: Session,
     gate: Arc<dyn PermissionGate>,
-    out: Stdout,
-    pending: Arc<PendingRequests>,
+    io: StreamIo,
+    ending: &Ending,
 ) -> Exit {
     let current_turn: Arc<Mutex<CancellationToken>> =
         Arc::new(Mutex::new(CancellationToken::new()));
     let (prompts, mut queue) = mpsc::unbounded_channel::<Message>();
+    let pending = Arc::clone(&io.pending);
     let reader = tokio::spawn(read_stdin(
-        out.clone(),
-        Arc::clone(&pending),
+        io,
         Arc::clone(&current_turn),
         prompts,
         (gate, session.checkpoints()),
         session.context_view(),
     ));
     let mut exit = Exit::Success;
-    while let Some(message) = queue.recv().await {
-        let cancel = CancellationToken::new();
+    loop {
+        let next = tokio::select! {
+            next = queue.recv() => next,
+            () = ending.cancelled() => None,
+        };
+        let Some(message) = next else {
+            break;
+        };
+        let cancel = ending.turn_token();
         if let Ok(mut slot) = current_turn.lock() {
             *slot = cancel.clone();
         }
-        let outcome = match session_commands::compact_command_in(&message.content) {
-            Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
-            None => session.run_turn(message.content, &cancel).await,
+        let turn = async {
+            match session_commands::compact_command_in(&message.content) {
+                Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
+                None => session.run_turn(message.content, &cancel).await,
+            }
         };
-        exit = super::exit_for(&outcome);
+        match ending.bounded(turn).await {
+            Some(outcome) => exit = super::exit_for(&outcome),
+            None => exit = Exit::Failure,
+        }
+    }
+    if ending.is_ending() {
+        exit = Exit::Failure;
     }
     reader.abort();
     pending.close();
@@ -62,13 +91,13 @@ pub async fn run(
 }
 
 async fn read_stdin(
-    out: Stdout,
-    pending: Arc<PendingRequests>,
+    io: StreamIo,
     current_turn: Arc<Mutex<CancellationToken>>,
     prompts: mpsc::UnboundedSender<Message>,
     (gate, checkpoints): (Arc<dyn PermissionGate>, Option<Arc<CheckpointStore>>),
     context: ContextView,
 ) {
+    let StreamIo { out, pending, mcp } = io;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if line.trim().is_empty() {
@@ -95,7 +124,13 @@ async fn read_stdin(
                 {
                     super::rewind_files::answer(&request, checkpoints.as_ref())
                 } else {
-                    answer_control(&request, &current_turn, gate.as_ref(), &context)
+                    answer_control(
+                        &request,
+                        &current_turn,
+                        gate.as_ref(),
+                        &context,
+                        mcp.as_ref(),
+                    )
                 };
                 out.record(&answer);
             }
@@ -112,6 +147,7 @@ fn answer_control(
     current_turn: &Mutex<CancellationToken>,
     gate: &dyn PermissionGate,
     context: &ContextView,
+    mcp: Option<&McpControl>,
 ) -> rudder_protocol::headless::OutputRecord {
     let subtype = request
         .request
@@ -153,11 +189,11 @@ fn answer_control(
                 Err(error) => control::failure(&request.request_id, error),
             }
         }
-        "mcp_status" => control::success(&request.request_id, json!({"mcpServers": []})),
         "get_context_usage" => control::success(
             &request.request_id,
             session_commands::context_usage_response(&context.get()),
         ),
+        mcp_request if mcp_request.starts_with("mcp_") => mcp_control::answer(request, mcp),
         other => control::failure(
             &request.request_id,
             format!("rudder does not support the control request `{other}` yet"),

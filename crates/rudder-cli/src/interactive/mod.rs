@@ -82,6 +82,13 @@ pub async fn run(mut args: Args) -> Exit {
     let (events, from_sessions) = EventSink::channel();
     let status = Arc::new(Mutex::new(initial_status(&setup)));
     let forwarder = status::spawn_forwarder(from_sessions, to_tui, Arc::clone(&status));
+    let mcp = match setup.mcp.start(Arc::clone(&setup.gate)) {
+        Ok(mcp) => mcp,
+        Err(error) => {
+            eprintln!("rudder: cannot start MCP servers: {error}");
+            return Exit::Failure;
+        }
+    };
     let deps = SessionDeps {
         client: setup.client,
         tools: setup.tools,
@@ -93,6 +100,7 @@ pub async fn run(mut args: Args) -> Exit {
         }),
         events,
         hooks: setup.hooks,
+        mcp: mcp.clone(),
     };
     let options = TuiOptions {
         project_dir: setup.config.cwd.clone(),
@@ -119,6 +127,9 @@ pub async fn run(mut args: Args) -> Exit {
         Ok(session) => session,
         Err(error) => {
             eprintln!("rudder: {error}");
+            if let Some(mcp) = &mcp {
+                mcp.shutdown().await;
+            }
             return Exit::Failure;
         }
     };

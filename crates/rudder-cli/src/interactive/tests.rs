@@ -85,6 +85,7 @@ impl Harness {
             }),
             events: sink,
             hooks: HookRunner::default(),
+            mcp: None,
         };
         let config = SessionConfig {
             session_id: uuid::Uuid::new_v4().to_string(),

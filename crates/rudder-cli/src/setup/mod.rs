@@ -100,6 +100,8 @@ pub struct Setup {
     pub start: Start,
     /// Things the person should know (printed on stderr before the run).
     pub notices: Vec<String>,
+    /// The run's MCP servers, not started yet.
+    pub mcp: crate::mcp_setup::McpPlan,
     /// What the interactive front end shows besides the session.
     pub interactive: InteractiveSetup,
 }
@@ -157,6 +159,22 @@ impl Setup {
         let hook_set = hooks_from_settings(&loaded);
         notices.extend(hook_set.warnings.iter().map(ToString::to_string));
         let hooks = HookRunner::new(hook_set, cwd.clone());
+        let (mcp, mcp_notices) = crate::mcp_setup::plan(&crate::mcp_setup::PlanInput {
+            mcp_config: &args.mcp_config,
+            strict: args.strict_mcp_config,
+            cwd: &cwd,
+            rudder_home: &rudder_home,
+            loaded: &loaded,
+            trusted,
+            headless: args.is_headless(),
+            sources,
+            lookup: &lookup,
+            session_id: &session_id,
+            spill_dir: spill_dir.clone(),
+            child_env: &child_env(&loaded, &cwd),
+        })
+        .map_err(SetupError::Usage)?;
+        notices.extend(mcp_notices);
 
         // The session reads (and re-reads) the memory files itself and
         // reports their warnings; this list is for `/memory`.
@@ -222,6 +240,7 @@ impl Setup {
             start,
             notices,
             interactive,
+            mcp,
         })
     }
 }

@@ -17,6 +17,7 @@ mod fallback;
 mod hook_points;
 mod hook_run;
 mod log;
+mod mcp_hooks;
 pub mod restore;
 mod shell;
 mod side_query;
@@ -53,6 +54,7 @@ use crate::context::ContextSettings;
 use crate::environment::EnvironmentSnapshot;
 use crate::events::EventSink;
 use crate::hooks::HookRunner;
+use crate::mcp::McpSession;
 use crate::paths;
 use crate::permissions::{Approver, PermissionGate};
 use crate::prompt::{self, SystemPromptOptions};
@@ -150,6 +152,9 @@ pub struct SessionDeps {
     pub events: EventSink,
     /// The session's hooks ([`HookRunner::default`]: none).
     pub hooks: HookRunner,
+    /// The session's MCP servers (`None`: none configured; the tools block
+    /// then has no MCP tools at all).
+    pub mcp: Option<McpSession>,
 }
 
 /// Why a session could not start.
@@ -179,6 +184,9 @@ pub struct Session {
     /// Fallback models not used yet.
     fallbacks: Vec<String>,
     context: context::ContextState,
+    /// Whether the MCP part of the tools block is frozen (after the first
+    /// request of a new session; always for a resumed one).
+    mcp_frozen: bool,
 }
 
 impl Session {
@@ -231,6 +239,7 @@ impl Session {
                 pending_stamp: Some(first_stamp),
                 ..context::ContextState::default()
             },
+            mcp_frozen: false,
         };
         let mut blocks = first_blocks;
         blocks.extend(hook_points::session_start(&session, source).await);
@@ -358,7 +367,9 @@ impl Session {
                 facts: restored.facts,
                 ..context::ContextState::default()
             },
+            mcp_frozen: true,
         };
+        session.mark_frame_mcp_tools_known();
         let hook_context = hook_points::session_start(&session, SessionStartSource::Resume).await;
         session.pending_context = match (first_blocks, hook_context) {
             (Some(mut blocks), hook) => {
@@ -394,7 +405,12 @@ impl Session {
                 .map(|tool| tool.name().to_owned())
                 .collect(),
             permission_mode: self.config.permission_mode,
-            mcp_servers: extras.mcp_servers.clone(),
+            mcp_servers: self
+                .deps
+                .mcp
+                .as_ref()
+                .map(|mcp| mcp.manager().mcp_servers())
+                .unwrap_or_else(|| extras.mcp_servers.clone()),
             slash_commands: extras.slash_commands.clone(),
             agents: extras.agents.clone(),
             skills: extras.skills.clone(),
@@ -431,8 +447,8 @@ impl Session {
     }
 
     /// Ends the session: runs the SessionEnd hooks (reason `other`, within
-    /// [`SESSION_END_BUDGET`]), kills background shells and flushes the
-    /// transcript.
+    /// [`SESSION_END_BUDGET`]), kills background shells, ends the MCP
+    /// servers (bounded) and flushes the transcript.
     pub async fn shutdown(&mut self) {
         self.end(SessionEndReason::Other).await;
     }
@@ -442,6 +458,9 @@ impl Session {
     pub async fn end(&mut self, reason: SessionEndReason) {
         hook_points::session_end(self, reason).await;
         self.tool_state.shells.kill_all().await;
+        if let Some(mcp) = &self.deps.mcp {
+            mcp.shutdown().await;
+        }
         if let Ok(mut log) = self.log.lock() {
             let _ = log.sync();
         }
@@ -483,8 +502,9 @@ fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {
     }
 }
 
-/// The frame of a new session: system prompt and the tool definitions,
-/// sorted, minus tools the policy removes.
+/// The frame of a new session: system prompt and the tool definitions
+/// (built-in ones, and the fixed MCP tools when MCP servers are
+/// configured), sorted by name, minus tools the policy removes.
 fn initial_frame(config: &SessionConfig, deps: &SessionDeps) -> RequestFrame {
     let system_text = prompt::system_prompt(&config.system_prompt);
     let system = if system_text.is_empty() {
@@ -492,9 +512,12 @@ fn initial_frame(config: &SessionConfig, deps: &SessionDeps) -> RequestFrame {
     } else {
         vec![ContentBlock::text(system_text)]
     };
-    let tools = deps
-        .tools
-        .definitions()
+    let mut definitions = deps.tools.definitions();
+    if let Some(mcp) = &deps.mcp {
+        definitions.extend(mcp.meta_definitions());
+        definitions.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    let tools = definitions
         .into_iter()
         .filter(|tool| !deps.gate.removes_tool(&tool.name))
         .map(ToolSpec::Custom)

@@ -65,6 +65,26 @@ pub(super) fn calls_of(message: &AssistantMessage, invalid: &[InvalidToolInput])
         .collect()
 }
 
+impl ToolCall {
+    /// A `CallMcpTool` call becomes a call of the MCP tool it names (same
+    /// id), so the permission gate judges, and the denial names, the real
+    /// tool; unusable proxy input makes the call invalid.
+    fn unwrap_mcp_proxy(mut self) -> Self {
+        if self.invalid.is_none()
+            && let Some(unwrapped) = crate::mcp::unwrap_proxy_call(&self.name, &self.input)
+        {
+            match unwrapped {
+                Ok((name, input)) => {
+                    self.name = name;
+                    self.input = input;
+                }
+                Err(message) => self.invalid = Some(message),
+            }
+        }
+        self
+    }
+}
+
 /// The results of running a message's calls.
 pub(super) struct RanCalls {
     /// One `tool_result` block per call, in call order.
@@ -107,12 +127,15 @@ pub(super) async fn run_calls(
     calls: Vec<ToolCall>,
     cancel: &CancellationToken,
 ) -> RanCalls {
+    let calls: Vec<ToolCall> = if session.deps.mcp.is_some() {
+        calls.into_iter().map(ToolCall::unwrap_mcp_proxy).collect()
+    } else {
+        calls
+    };
     let read_only = |call: &ToolCall| {
         call.invalid.is_none()
             && session
-                .deps
-                .tools
-                .get(&call.name)
+                .lookup_tool(&call.name)
                 .is_some_and(|tool| tool.is_read_only())
     };
     let concurrent = calls.len() > 1 && calls.iter().all(read_only);
@@ -207,7 +230,7 @@ async fn authorize(
     if let Some(message) = &call.invalid {
         return Err(Refusal::error(message.clone()));
     }
-    let Some(tool) = session.deps.tools.get(&call.name) else {
+    let Some(tool) = session.lookup_tool(&call.name) else {
         return Err(Refusal::error(format!(
             "No such tool: {}. Available tools: {}.",
             call.name,
@@ -404,9 +427,7 @@ async fn execute(
     let checkpoint = super::checkpointing::before_tool(session, &call.name, &input).await;
     let started = Instant::now();
     let output = session
-        .deps
-        .tools
-        .execute(&call.name, input.clone(), &context)
+        .execute_tool(&call.name, input.clone(), &context)
         .await;
     session.deps.events.emit(AgentEvent::ToolFinished {
         tool_use_id: call.id.clone(),

@@ -84,7 +84,11 @@ async fn drive(
     cancel: &CancellationToken,
     progress: &mut TurnProgress,
 ) -> TurnStop {
-    let mut prompt = match hook_points::user_prompt_submit(session, prompt, cancel).await {
+    let prompt = match hook_points::user_prompt_submit(session, prompt, cancel).await {
+        Ok(prompt) => prompt,
+        Err(stop) => return stop,
+    };
+    let mut prompt = match session.expand_mcp_prompt(prompt, cancel).await {
         Ok(prompt) => prompt,
         Err(stop) => return stop,
     };
@@ -92,6 +96,10 @@ async fn drive(
     if let Some((text, _)) = &context {
         prompt.insert(0, ContentBlock::text(text.clone()));
     }
+    if let Err(stop) = session.freeze_mcp() {
+        return stop;
+    }
+    session.append_mcp_note(&mut prompt);
     let turn = match append_user(session, Message::new(Role::User, prompt), None) {
         Ok(uuid) => uuid,
         Err(stop) => return stop,
@@ -137,7 +145,8 @@ async fn drive(
             }
             (_, false) => {}
         }
-        let ran = tool_run::run_calls(session, calls, cancel).await;
+        let mut ran = tool_run::run_calls(session, calls, cancel).await;
+        session.append_mcp_note(&mut ran.results);
         progress.denials.extend(ran.denials);
         let tool_use_result = match ran.structured.as_slice() {
             [single] => single.clone(),

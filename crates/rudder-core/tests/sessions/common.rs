@@ -189,6 +189,7 @@ pub fn deps_with_tools(
             approver: Arc::new(NoOne),
             events,
             hooks: HookRunner::default(),
+            mcp: None,
         },
         receiver,
     )
