@@ -239,6 +239,12 @@ pub enum Command {
     /// Check the setup: the endpoint answers and lists its models; the
     /// provider, key source, model, trust and sandbox in use.
     Doctor,
+    /// Configure MCP servers, check them, or serve rudder's tools over MCP.
+    Mcp {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::mcp_cmd::McpCommand,
+    },
 }
 
 impl Args {

@@ -13,6 +13,7 @@ mod doctor;
 mod exit;
 mod headless;
 mod interactive;
+mod mcp_cmd;
 mod mcp_setup;
 mod setup;
 mod trust_command;
@@ -74,6 +75,7 @@ async fn run(args: Args) -> Exit {
         Some(Command::Config) => return config_command::run(&args),
         Some(Command::Trust { dir }) => return trust_command::run(dir.as_deref()),
         Some(Command::Doctor) => return doctor::run(&args).await,
+        Some(Command::Mcp { command }) => return mcp_cmd::run(&args, command).await,
         None => {}
     }
     for flag in args.ignored_flags() {

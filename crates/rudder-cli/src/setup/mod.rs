@@ -10,7 +10,7 @@
 //! settings file, a withheld key) become notices printed on stderr.
 
 mod context;
-mod gate;
+pub(crate) mod gate;
 mod key_helper;
 mod model;
 
@@ -285,7 +285,7 @@ fn context_settings(
 }
 
 /// `--tools`: `""` none, `default` all, else a comma list of names.
-fn restrict_tools(tools: &mut ToolRegistry, list: &str) {
+pub(crate) fn restrict_tools(tools: &mut ToolRegistry, list: &str) {
     let list = list.trim();
     if list == "default" {
         return;
@@ -415,7 +415,7 @@ fn retry_policy(lookup: &dyn Fn(&str) -> Option<String>) -> RetryPolicy {
     policy
 }
 
-fn tool_limits(env: &EnvOverrides) -> ToolLimits {
+pub(crate) fn tool_limits(env: &EnvOverrides) -> ToolLimits {
     let defaults = ToolLimits::default();
     ToolLimits {
         bash_default_timeout_ms: env
@@ -435,7 +435,7 @@ fn tool_limits(env: &EnvOverrides) -> ToolLimits {
 /// Environment for child processes: the settings `env` block (project
 /// values only once trusted — the loader already withheld them) and
 /// `CLAUDE_PROJECT_DIR`.
-fn child_env(loaded: &LoadedSettings, cwd: &std::path::Path) -> Vec<(String, String)> {
+pub(crate) fn child_env(loaded: &LoadedSettings, cwd: &std::path::Path) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = loaded
         .settings
         .env
