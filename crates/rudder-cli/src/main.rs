@@ -41,7 +41,11 @@ fn main() -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    runtime.block_on(run(args)).into()
+    let exit = runtime.block_on(run(args));
+    // A task blocked reading stdin (stream-json input after a signal) must
+    // not hold the exit: everything that matters was awaited inside `run`.
+    runtime.shutdown_background();
+    exit.into()
 }
 
 /// `--debug [filter]`: diagnostic logs on stderr. The filter is a

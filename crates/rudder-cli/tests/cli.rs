@@ -25,6 +25,16 @@ mod hooks_tools;
 mod key_helper;
 #[path = "cli/layering.rs"]
 mod layering;
+#[path = "cli/mcp_agent.rs"]
+mod mcp_agent;
+#[path = "cli/mcp_cmd.rs"]
+mod mcp_cmd;
+#[path = "cli/mcp_ending.rs"]
+mod mcp_ending;
+#[path = "cli/mcp_flow.rs"]
+mod mcp_flow;
+#[path = "cli/mcp_support.rs"]
+mod mcp_support;
 #[path = "cli/openai.rs"]
 mod openai;
 #[path = "cli/rewind_files.rs"]
