@@ -185,9 +185,10 @@ impl McpSession {
     }
 
     /// A tool object for `name` when it is one of the fixed MCP tools or an
-    /// `mcp__…` name not removed by a deny rule; `None` otherwise. An
-    /// `mcp__…` name of a server that is not connected still resolves: its
-    /// call waits for the server, then says what is wrong.
+    /// `mcp__<server>__…` name of a configured server, not removed by a deny
+    /// rule; `None` otherwise. A tool of a server that is not connected
+    /// still resolves: its call waits for the server, then says what is
+    /// wrong.
     pub fn tool(&self, name: &str) -> Option<Arc<dyn Tool>> {
         if self.inner.gate.removes_tool(name) {
             return None;
@@ -195,7 +196,7 @@ impl McpSession {
         if let Some(kind) = meta::MetaKind::from_name(name) {
             return Some(Arc::new(meta::MetaTool::new(kind, self.clone())));
         }
-        if !name.starts_with("mcp__") {
+        if !name.starts_with("mcp__") || self.server_of(name).is_none() {
             return None;
         }
         let read_only = self
