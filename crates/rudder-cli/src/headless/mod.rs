@@ -6,7 +6,7 @@
 //! ends as an error (USER-PAINS.md §6.7).
 
 pub mod control;
-mod ending;
+pub(crate) mod ending;
 mod mcp_control;
 pub mod output;
 pub mod printer;

@@ -10,7 +10,7 @@
 //! nobody can be asked. `WebSearch` is not offered (it needs a model
 //! connection). stdout carries the protocol: nothing else is printed there.
 //! Background shells started by calls are killed when the client
-//! disconnects.
+//! disconnects or the process gets SIGINT, SIGTERM or SIGHUP.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CmdContext, CmdError};
 use crate::args::Args;
+use crate::headless::ending::Ending;
 
 /// Tools that cannot work without a model connection.
 const NOT_SERVED: [&str; 1] = ["WebSearch"];
@@ -149,7 +150,11 @@ pub async fn serve(args: &Args, context: &CmdContext) -> Result<(), CmdError> {
         limits: crate::setup::tool_limits(&context.env_overrides()),
         env: crate::setup::child_env(&context.loaded, &context.cwd),
     });
-    let served = serve_stdio(handler).await;
+    let ending = Ending::install();
+    let served = tokio::select! {
+        served = serve_stdio(handler) => served,
+        () = ending.cancelled() => Ok(()),
+    };
     state.shells.kill_all().await;
     served.map_err(|error| CmdError::Failed(error.to_string()))
 }
