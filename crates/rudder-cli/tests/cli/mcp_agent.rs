@@ -268,7 +268,7 @@ fn a_late_server_never_changes_the_cached_prefix_even_across_a_resume() {
     };
     let workspace = Workspace::git(&[("README.md", "demo\n")]);
     let late = json!({"late": {"command": "sh",
-        "args": ["-c", format!("sleep 2; exec node {everything} stdio")]}});
+        "args": ["-c", format!("sleep 3; exec node {everything} stdio")]}});
     let server = MockServer::spawn(scenario(json!([
         {"content": [{"type": "tool_use", "name": "ToolSearch", "input": {"query": "echo"}}]},
         {"when": "mcp__late__echo", "content": [{"type": "tool_use", "name": "CallMcpTool",
