@@ -34,7 +34,7 @@ mod notes;
 pub mod prompt;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rudder_mcp::naming::normalize;
@@ -47,7 +47,7 @@ use tokio::time::Instant;
 use crate::permissions::PermissionGate;
 
 pub use call::unwrap_proxy_call;
-use notes::Told;
+pub use notes::Told;
 
 /// Knobs of the MCP side of a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,6 @@ struct Inner {
     manager: Arc<McpManager>,
     gate: Arc<dyn PermissionGate>,
     settings: McpSettings,
-    told: Mutex<Told>,
 }
 
 /// The MCP servers of one session as the agent uses them. Cheap to clone
@@ -123,7 +122,6 @@ impl McpSession {
                 manager,
                 gate,
                 settings,
-                told: Mutex::new(Told::default()),
             }),
         }
     }
@@ -151,11 +149,11 @@ impl McpSession {
     /// request: the definitions of every tool of the servers connected now
     /// (sorted by name), or none when their schemas exceed the defer share
     /// of `context_window_tokens` (they are then announced as deferred by
-    /// the next note). Never waits.
-    pub fn freeze(&self, context_window_tokens: u64) -> Vec<ToolDefinition> {
+    /// the next note). Records in `told` (the session's own) what the model
+    /// now knows. Never waits.
+    pub fn freeze(&self, told: &mut Told, context_window_tokens: u64) -> Vec<ToolDefinition> {
         let tools = self.visible_tools();
         let window = usize::try_from(context_window_tokens).unwrap_or(usize::MAX);
-        let mut told = self.told();
         if should_defer(
             schema_bytes(&tools),
             window,
@@ -168,20 +166,14 @@ impl McpSession {
         tools.into_iter().map(|tool| tool.definition).collect()
     }
 
-    /// Marks `names` as known to the model (the MCP tools of a resumed
-    /// session's frame), so they are not announced again.
-    pub fn mark_known(&self, names: impl IntoIterator<Item = String>) {
-        self.told().know(names);
-    }
-
-    /// What the model has not been told yet: new tools outside the frame,
-    /// servers still connecting, servers that failed. `None` when nothing
-    /// changed. The text goes into a system reminder at the end of the next
-    /// user message.
-    pub fn take_note(&self) -> Option<String> {
+    /// What the model of the session whose record is `told` has not been
+    /// told yet: new tools outside the frame, servers still connecting,
+    /// servers that failed. `None` when nothing changed. The text goes into
+    /// a system reminder at the end of the next user message.
+    pub fn take_note(&self, told: &mut Told) -> Option<String> {
         let statuses = self.inner.manager.status();
         let tools = self.visible_tools();
-        self.told().compose(&statuses, &tools)
+        told.compose(&statuses, &tools)
     }
 
     /// A tool object for `name` when it is one of the fixed MCP tools or an
@@ -294,12 +286,5 @@ impl McpSession {
                 (status.name, why)
             })
             .collect()
-    }
-
-    fn told(&self) -> MutexGuard<'_, Told> {
-        self.inner
-            .told
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }

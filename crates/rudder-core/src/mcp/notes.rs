@@ -15,9 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use rudder_mcp::output::estimate_tokens;
 use rudder_mcp::{McpTool, ServerPhase, ServerStatus};
 
-/// What the model knows.
+/// What one session's model has been told about MCP tools and servers.
+/// Each session keeps its own (a subagent or a cleared conversation starts
+/// knowing nothing).
 #[derive(Debug, Default)]
-pub(super) struct Told {
+pub struct Told {
     /// Qualified names in the frame or announced.
     tools: BTreeSet<String>,
     /// The last phase reported (or seen) per server.
@@ -27,8 +29,9 @@ pub(super) struct Told {
 }
 
 impl Told {
-    /// Records `names` as known (listed in the frame or announced).
-    pub(super) fn know(&mut self, names: impl IntoIterator<Item = String>) {
+    /// Records `names` as known (listed in the frame or announced), e.g. the
+    /// MCP tools of a resumed session's frame.
+    pub fn know(&mut self, names: impl IntoIterator<Item = String>) {
         self.tools.extend(names);
     }
 

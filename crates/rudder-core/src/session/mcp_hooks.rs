@@ -52,7 +52,7 @@ impl Session {
         };
         let window = rudder_model::pricing::context_window(&self.frame.model);
         let listed: Vec<ToolSpec> = mcp
-            .freeze(window)
+            .freeze(&mut self.mcp_told, window)
             .into_iter()
             .map(ToolSpec::Custom)
             .collect();
@@ -75,24 +75,26 @@ impl Session {
 
     /// Appends a system reminder about MCP tools and servers the model has
     /// not been told about yet to `blocks` (the next user message), if any.
-    pub(super) fn append_mcp_note(&self, blocks: &mut Vec<ContentBlock>) {
-        if let Some(note) = self.deps.mcp.as_ref().and_then(|mcp| mcp.take_note()) {
+    pub(super) fn append_mcp_note(&mut self, blocks: &mut Vec<ContentBlock>) {
+        let Some(mcp) = &self.deps.mcp else {
+            return;
+        };
+        if let Some(note) = mcp.take_note(&mut self.mcp_told) {
             blocks.push(ContentBlock::text(prompt::system_reminder(&note)));
         }
     }
 
     /// A resumed session's frame already lists some MCP tools: they need no
     /// announcement.
-    pub(super) fn mark_frame_mcp_tools_known(&self) {
-        if let Some(mcp) = &self.deps.mcp {
-            mcp.mark_known(
-                self.frame
-                    .tools
-                    .iter()
-                    .map(|tool| tool.name().to_owned())
-                    .filter(|name| name.starts_with("mcp__")),
-            );
-        }
+    pub(super) fn mark_frame_mcp_tools_known(&mut self) {
+        let names: Vec<String> = self
+            .frame
+            .tools
+            .iter()
+            .map(|tool| tool.name().to_owned())
+            .filter(|name| name.starts_with("mcp__"))
+            .collect();
+        self.mcp_told.know(names);
     }
 
     /// The tool called `name`: a built-in one (or its alias), else one of

@@ -187,6 +187,8 @@ pub struct Session {
     /// Whether the MCP part of the tools block is frozen (after the first
     /// request of a new session; always for a resumed one).
     mcp_frozen: bool,
+    /// What this session's model knows about MCP tools and servers.
+    mcp_told: crate::mcp::Told,
 }
 
 impl Session {
@@ -240,6 +242,7 @@ impl Session {
                 ..context::ContextState::default()
             },
             mcp_frozen: false,
+            mcp_told: crate::mcp::Told::default(),
         };
         let mut blocks = first_blocks;
         blocks.extend(hook_points::session_start(&session, source).await);
@@ -368,6 +371,7 @@ impl Session {
                 ..context::ContextState::default()
             },
             mcp_frozen: true,
+            mcp_told: crate::mcp::Told::default(),
         };
         session.mark_frame_mcp_tools_known();
         let hook_context = hook_points::session_start(&session, SessionStartSource::Resume).await;
