@@ -133,6 +133,9 @@ pub async fn run(mut args: Args) -> Exit {
             return Exit::Failure;
         }
     };
+    let mcp_refresh = mcp
+        .clone()
+        .map(|mcp| refresh_mcp_status(mcp, Arc::clone(&status)));
     let driver = SessionDriver::new(session, deps, status, setup.interactive);
     let result = rudder_tui::run(
         Arc::new(driver.clone()),
@@ -143,6 +146,9 @@ pub async fn run(mut args: Args) -> Exit {
     .await;
     driver.shutdown().await;
     forwarder.abort();
+    if let Some(task) = mcp_refresh {
+        task.abort();
+    }
     match result {
         Ok(()) => Exit::Success,
         Err(error) => {
@@ -150,6 +156,21 @@ pub async fn run(mut args: Args) -> Exit {
             Exit::Failure
         }
     }
+}
+
+/// Keeps the MCP server statuses of the snapshot (`/mcp`, `/status`)
+/// current: servers connect and fail after the session reported itself.
+fn refresh_mcp_status(
+    mcp: rudder_core::mcp::McpSession,
+    status: status::SharedStatus,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let servers = mcp.manager().mcp_servers();
+            status::lock(&status).mcp_servers = servers;
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    })
 }
 
 /// The snapshot before the session reports itself.
