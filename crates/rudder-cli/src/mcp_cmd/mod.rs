@@ -18,14 +18,15 @@ mod show;
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use rudder_config::SourceSet;
 use rudder_config::env::{EnvOverrides, env_overrides};
-use rudder_config::settings::{CliSettings, LoadedSettings, SettingsRequest, load_settings};
-use rudder_config::{ConfigPaths, SourceSet};
+use rudder_config::settings::LoadedSettings;
 use rudder_core::paths;
 
 use crate::args::Args;
 use crate::exit::Exit;
 use crate::mcp_setup::{McpPlan, PlanInput};
+use crate::setup::context::Context;
 
 /// The `mcp` subcommands.
 #[derive(Debug, Subcommand)]
@@ -121,38 +122,19 @@ pub struct CmdContext {
 
 impl CmdContext {
     /// Reads the working directory, home, trust and settings as a session
-    /// would. Errors: no working directory or home, bad `--setting-sources`.
+    /// would (`setup::context`), printing its notices on stderr. Errors: no
+    /// working directory or home, bad `--setting-sources`.
     fn from_args(args: &Args) -> Result<Self, String> {
-        let process = |name: &str| std::env::var(name).ok();
-        let cwd = std::env::current_dir()
-            .and_then(|dir| dir.canonicalize())
-            .map_err(|error| format!("cannot resolve the working directory: {error}"))?;
-        let rudder_home = paths::rudder_home(&process)
-            .ok_or_else(|| "neither RUDDER_HOME nor HOME is set".to_owned())?;
-        let trusted = crate::setup::gate::is_trusted(args, &rudder_home, &cwd);
-        let sources = match &args.setting_sources {
-            Some(list) => SourceSet::parse(list).map_err(|error| error.to_string())?,
-            None => SourceSet::ALL,
-        };
-        let cli = args
-            .settings
-            .as_deref()
-            .map(|value| CliSettings::from_arg(value, &cwd));
-        let loaded = load_settings(&SettingsRequest {
-            paths: &ConfigPaths::from_env(&cwd, &process),
-            sources,
-            cli: cli.as_ref(),
-            trusted,
-        });
-        for warning in &loaded.warnings {
-            eprintln!("rudder: {warning}");
+        let context = Context::load(args).map_err(|error| error.to_string())?;
+        for notice in &context.notices {
+            eprintln!("rudder: {notice}");
         }
         Ok(Self {
-            cwd,
-            rudder_home,
-            trusted,
-            loaded,
-            sources,
+            cwd: context.cwd,
+            rudder_home: context.rudder_home,
+            trusted: context.trusted,
+            loaded: context.loaded,
+            sources: context.sources,
         })
     }
 

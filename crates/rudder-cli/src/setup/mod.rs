@@ -9,7 +9,7 @@
 //! base URL and key. Problems that do not stop the run (a malformed
 //! settings file, a withheld key) become notices printed on stderr.
 
-mod context;
+pub(crate) mod context;
 pub(crate) mod gate;
 mod key_helper;
 mod model;
