@@ -370,6 +370,7 @@ impl Session {
     fn after_compaction(&mut self, trigger: CompactTrigger, pre_tokens: u64) {
         self.context.measured = None;
         self.context.cache.reset();
+        self.forget_mcp_notes();
         self.deps.events.emit(AgentEvent::CompactBoundary {
             trigger: trigger.as_str().to_owned(),
             pre_tokens,

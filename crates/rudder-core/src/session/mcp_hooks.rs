@@ -84,6 +84,14 @@ impl Session {
         }
     }
 
+    /// After a compaction the announcements may be gone from the
+    /// conversation: only the frame's MCP tools count as known, so the next
+    /// note names the others again.
+    pub(super) fn forget_mcp_notes(&mut self) {
+        self.mcp_told = crate::mcp::Told::default();
+        self.mark_frame_mcp_tools_known();
+    }
+
     /// A resumed session's frame already lists some MCP tools: they need no
     /// announcement.
     pub(super) fn mark_frame_mcp_tools_known(&mut self) {
