@@ -37,6 +37,7 @@
 //!       - {type: tool_use, name: Edit, raw_input: "{\"file_path\": "}  # malformed on purpose
 //!     stop_reason: tool_use                  # default: tool_use if a tool is called, else end_turn
 //!     output_tokens: 40                      # default: content bytes / 4
+//!     delay_ms: 500                          # optional: body starts after this pause (a slow model)
 //! ```
 //!
 //! Fault kinds: `status` (`status`, `retry_after_secs`, `error_type`,

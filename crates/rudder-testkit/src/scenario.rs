@@ -53,6 +53,12 @@ pub struct ScriptedTurn {
     /// `output_tokens` reported. `None`: the content's bytes / 4, rounded up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<u64>,
+    /// Milliseconds to wait, after the response head, before the first byte
+    /// of this turn's body (its response, or a fault played inside a 200
+    /// body) — a slow model. Other requests are answered meanwhile, so
+    /// concurrent requests overlap their waits. `None`: no wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
 }
 
 fn one() -> u32 {
@@ -325,6 +331,7 @@ impl ScriptedTurn {
             fault: None,
             fault_times: 1,
             output_tokens: None,
+            delay_ms: None,
         }
     }
 
@@ -347,6 +354,12 @@ impl ScriptedTurn {
     /// This turn, served only when the last user text contains `needle`.
     pub fn when(mut self, needle: impl Into<String>) -> Self {
         self.when = Some(needle.into());
+        self
+    }
+
+    /// This turn, its body delayed by `ms` milliseconds.
+    pub fn with_delay_ms(mut self, ms: u64) -> Self {
+        self.delay_ms = Some(ms);
         self
     }
 
@@ -457,6 +470,14 @@ turns:
             &scenario.turns[1].content[0],
             ScriptedBlock::ToolUse { raw_input: Some(raw), .. } if raw == "{\"file_path\": "
         ));
+    }
+
+    #[test]
+    fn a_delay_parses_and_defaults_to_none() {
+        let scenario = Scenario::from_json_str(r#"{"turns":[{"delay_ms":250},{}]}"#).unwrap();
+        assert_eq!(scenario.turns[0].delay_ms, Some(250));
+        assert_eq!(scenario.turns[1].delay_ms, None);
+        assert_eq!(ScriptedTurn::text("x").with_delay_ms(5).delay_ms, Some(5));
     }
 
     #[test]

@@ -215,7 +215,7 @@ fn decide(
                 };
                 let content_type = if stream { EVENT_STREAM } else { JSON };
                 (
-                    Answer::steps(200, content_type, steps),
+                    Answer::steps(200, content_type, delayed(turn, steps)),
                     Outcome {
                         turn: Some(index),
                         fault: true,
@@ -226,15 +226,20 @@ fn decide(
         },
         Pick::Serve(index, turn) => {
             let (reply, usage) = respond(api, scenario, state, &json, body, index, turn);
-            let answer = if stream {
-                let steps = api
-                    .frames(&reply, &usage, &json)
-                    .into_iter()
-                    .map(Step::Send)
-                    .collect();
-                Answer::steps(200, EVENT_STREAM, steps)
-            } else {
-                Answer::json(200, &api.whole(&reply, &usage))
+            let answer = match (stream, turn.delay_ms) {
+                (true, _) => {
+                    let steps = api
+                        .frames(&reply, &usage, &json)
+                        .into_iter()
+                        .map(Step::Send)
+                        .collect();
+                    Answer::steps(200, EVENT_STREAM, delayed(turn, steps))
+                }
+                (false, None) => Answer::json(200, &api.whole(&reply, &usage)),
+                (false, Some(_)) => {
+                    let whole = bytes::Bytes::from(api.whole(&reply, &usage).to_string());
+                    Answer::steps(200, JSON, delayed(turn, vec![Step::Send(whole)]))
+                }
             };
             (
                 answer,
@@ -246,6 +251,14 @@ fn decide(
             )
         }
     }
+}
+
+/// `steps` after the turn's `delay_ms` pause, if it has one.
+fn delayed(turn: &ScriptedTurn, mut steps: Vec<Step>) -> Vec<Step> {
+    if let Some(ms) = turn.delay_ms.filter(|ms| *ms > 0) {
+        steps.insert(0, Step::Sleep(std::time::Duration::from_millis(ms)));
+    }
+    steps
 }
 
 /// The reply for turn `index` and the request's input-side usage.

@@ -230,3 +230,46 @@ async fn no_matching_turn_fails_fast_with_a_clear_400() {
     assert_eq!(server.requests()[1].body, b"{not json");
     assert_eq!(server.requests()[1].json, None);
 }
+
+/// `delay_ms` holds a turn's body back; two delayed requests in flight at
+/// once wait side by side, not one after the other.
+#[tokio::test]
+async fn delayed_turns_wait_concurrently() {
+    let turns = vec![
+        ScriptedTurn::text("first").when("one").with_delay_ms(600),
+        ScriptedTurn::text("second").when("two").with_delay_ms(600),
+        ScriptedTurn::text("plain").when("three").with_delay_ms(300),
+    ];
+    let server = MockServer::spawn(Scenario::new(turns)).unwrap();
+    let base = server.base_url();
+    let started = Instant::now();
+    let (first, second) = (anthropic_body("one", true), anthropic_body("two", true));
+    let (one, two) = tokio::join!(
+        post(&base, "/v1/messages", &first),
+        post(&base, "/v1/messages", &second),
+    );
+    let (one, two) = (one.text().await.unwrap(), two.text().await.unwrap());
+    let both = started.elapsed();
+    let text = |body: &str| -> String {
+        frames(body)
+            .iter()
+            .filter_map(|frame| serde_json::from_str::<Value>(&frame.data).ok())
+            .filter_map(|data| data["delta"]["text"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        (text(&one).as_str(), text(&two).as_str()),
+        ("first", "second")
+    );
+    assert!(both >= Duration::from_millis(600), "{both:?}");
+    assert!(
+        both < Duration::from_millis(1100),
+        "the waits overlap: {both:?}"
+    );
+
+    let started = Instant::now();
+    let plain = post(&base, "/v1/messages", &anthropic_body("three", false)).await;
+    let body: Value = plain.json().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(body["content"][0]["text"], "plain");
+}
