@@ -9,11 +9,13 @@
 //! wait on a human who is not there (USER-PAINS.md §6.7).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use futures::future::BoxFuture;
-use rudder_policy::{Policy, SandboxPlan};
+use rudder_policy::rule::{RuleEntry, RuleSet};
+use rudder_policy::{Policy, RuleSource, SandboxPlan};
 use rudder_protocol::PermissionMode;
+use rudder_protocol::permission::RuleBehavior;
 use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate};
 use serde_json::Value;
 
@@ -77,6 +79,58 @@ pub trait PermissionGate: Send + Sync {
     fn sandbox_created_paths(&self) -> Vec<PathBuf> {
         Vec::new()
     }
+
+    /// Adds `rules` as allow rules until [`Self::clear_turn_rules`]: a
+    /// slash command's `allowed-tools`, for that command's turn only
+    /// (CLAUDE-CODE-INTERFACE.md §8). Deny and ask rules still win over
+    /// them. `label` names their source in decisions. Returns one message
+    /// per rule that was not added; a gate that cannot hold rules (the
+    /// default) returns one for each.
+    fn set_turn_rules(&self, label: &str, rules: &[String]) -> Vec<String> {
+        rules
+            .iter()
+            .map(|rule| {
+                format!(
+                    "{label}: `{rule}` was not added (this permission gate cannot hold extra rules)"
+                )
+            })
+            .collect()
+    }
+
+    /// Removes the rules added by [`Self::set_turn_rules`].
+    fn clear_turn_rules(&self) {}
+
+    /// Decides `call` as [`Self::check`] would with `extra` allow rules
+    /// added (labelled `label`) — for the `` !`…` `` spans of a command or
+    /// skill, judged with its `allowed-tools`. Deny and ask rules still
+    /// win. The default ignores `extra`.
+    fn check_with_allow(&self, _label: &str, _extra: &[String], call: CallToCheck<'_>) -> Decision {
+        self.check(call)
+    }
+
+    /// Decides `call` as [`Self::check`] would in permission `mode` (a
+    /// subagent whose definition sets `permissionMode`). The default
+    /// ignores `mode`.
+    fn check_in_mode(&self, _mode: PermissionMode, call: CallToCheck<'_>) -> Decision {
+        self.check(call)
+    }
+
+    /// Why `call` does not only read — the refusal plan mode would give it
+    /// with no rules at all — or `None` when it only reads. Read-only
+    /// subagents (Explore, Plan) refuse such calls whatever the mode. The
+    /// default trusts the tool's own claim.
+    fn read_only_refusal(&self, call: CallToCheck<'_>) -> Option<String> {
+        (!call.read_only).then(|| format!("`{}` changes things", call.tool_name))
+    }
+
+    /// Whether `call` stays within `scope`, the scoped entries a subagent
+    /// definition lists for this tool (`tools: Bash(npm test:*)`): it
+    /// matches one of them, or the policy would allow it with no rule at
+    /// all (read-only commands). Grants nothing: the caller still asks
+    /// [`Self::check`]. The default refuses what it cannot check.
+    fn within_scope(&self, _scope: &[String], _call: CallToCheck<'_>) -> bool {
+        false
+    }
 }
 
 /// The gate over `rudder-policy`: the session's [`Policy`] (changed by
@@ -88,6 +142,8 @@ pub struct PolicyGate {
     sandbox: Option<SandboxPlan>,
     /// Created protected paths already reported.
     reported: Mutex<Vec<PathBuf>>,
+    /// Source of the rules added for the current turn, if any.
+    turn_source: Mutex<Option<Arc<RuleSource>>>,
 }
 
 impl PolicyGate {
@@ -97,7 +153,21 @@ impl PolicyGate {
             policy: RwLock::new(policy),
             sandbox,
             reported: Mutex::new(Vec::new()),
+            turn_source: Mutex::new(None),
         }
+    }
+
+    /// A copy of the policy with no rules, for probes that must not depend
+    /// on what the user allowed.
+    fn bare_copy(&self, mode: PermissionMode) -> Policy {
+        let mut probe = self
+            .policy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        probe.mode = mode;
+        probe.rules = RuleSet::default();
+        probe
     }
 
     /// The working directories (cwd first, then added ones).
@@ -214,6 +284,114 @@ impl PermissionGate for PolicyGate {
         reported.extend(fresh.iter().cloned());
         fresh
     }
+
+    fn set_turn_rules(&self, label: &str, rules: &[String]) -> Vec<String> {
+        self.clear_turn_rules();
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        let mut policy = self.policy.write().unwrap_or_else(PoisonError::into_inner);
+        let source = Arc::new(RuleSource::new(label, policy.cwd.clone()));
+        let (set, errors) = RuleSet::load(allow_entries(rules, &source), &policy.cwd, &policy.home);
+        for rule in set.iter() {
+            policy.rules.push(rule.clone());
+        }
+        *self
+            .turn_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(source);
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    fn clear_turn_rules(&self) {
+        let Some(source) = self
+            .turn_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        let mut policy = self.policy.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = RuleSet::default();
+        for rule in policy
+            .rules
+            .iter()
+            .filter(|rule| !Arc::ptr_eq(&rule.source, &source))
+        {
+            kept.push(rule.clone());
+        }
+        policy.rules = kept;
+    }
+
+    fn check_with_allow(&self, label: &str, extra: &[String], call: CallToCheck<'_>) -> Decision {
+        if extra.is_empty() {
+            return self.check(call);
+        }
+        let mut policy = self
+            .policy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let source = Arc::new(RuleSource::new(label, policy.cwd.clone()));
+        let (set, _) = RuleSet::load(allow_entries(extra, &source), &policy.cwd, &policy.home);
+        for rule in set.iter() {
+            policy.rules.push(rule.clone());
+        }
+        rudder_policy::check(
+            &policy,
+            call.cwd,
+            call.tool_name,
+            call.input,
+            call.read_only,
+        )
+    }
+
+    fn check_in_mode(&self, mode: PermissionMode, call: CallToCheck<'_>) -> Decision {
+        let mut policy = self
+            .policy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        policy.mode = mode;
+        rudder_policy::check(
+            &policy,
+            call.cwd,
+            call.tool_name,
+            call.input,
+            call.read_only,
+        )
+    }
+
+    fn read_only_refusal(&self, call: CallToCheck<'_>) -> Option<String> {
+        let probe = self.bare_copy(PermissionMode::Plan);
+        match rudder_policy::check(&probe, call.cwd, call.tool_name, call.input, call.read_only) {
+            Decision::Deny { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn within_scope(&self, scope: &[String], call: CallToCheck<'_>) -> bool {
+        let mut probe = self.bare_copy(PermissionMode::DontAsk);
+        let source = Arc::new(RuleSource::new("subagent tools", probe.cwd.clone()));
+        let (set, _) = RuleSet::load(allow_entries(scope, &source), &probe.cwd, &probe.home);
+        probe.rules = set;
+        rudder_policy::check(&probe, call.cwd, call.tool_name, call.input, call.read_only)
+            .is_allow()
+    }
+}
+
+/// `rules` as allow entries of `source`.
+fn allow_entries<'a>(
+    rules: &'a [String],
+    source: &'a Arc<RuleSource>,
+) -> impl Iterator<Item = RuleEntry> + 'a {
+    rules.iter().enumerate().map(|(index, text)| RuleEntry {
+        text: text.clone(),
+        behavior: RuleBehavior::Allow,
+        source: Arc::clone(source),
+        index,
+    })
 }
 
 /// Answers approval requests.
@@ -226,7 +404,6 @@ pub trait Approver: Send + Sync {
 #[cfg(test)]
 mod tests {
     use rudder_policy::PolicyBuilder;
-    use rudder_policy::rule::RuleSource;
     use rudder_protocol::permission::{RuleBehavior, RuleValue, UpdateDestination};
     use serde_json::json;
 
@@ -330,6 +507,68 @@ mod tests {
         assert!(matches!(
             gate.check(bash(&input, &dir)),
             Decision::Allow { .. }
+        ));
+    }
+
+    #[test]
+    fn turn_rules_allow_until_cleared_and_never_beat_a_deny() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let (policy, errors) = PolicyBuilder::new(&dir, &dir)
+            .rules(
+                RuleSource::new("settings", &dir),
+                RuleBehavior::Deny,
+                ["Bash(git push:*)"],
+            )
+            .build();
+        assert!(errors.is_empty(), "{errors:?}");
+        let gate = PolicyGate::new(policy, None);
+        let add = json!({"command": "git add notes.txt"});
+        let push = json!({"command": "git push origin main"});
+        assert!(matches!(gate.check(bash(&add, &dir)), Decision::Ask { .. }));
+        let problems = gate.set_turn_rules(
+            "/commit",
+            &[
+                "Bash(git add:*)".to_owned(),
+                "Bash(git push:*)".to_owned(),
+                "Bash(".to_owned(),
+            ],
+        );
+        assert_eq!(
+            problems.len(),
+            1,
+            "the broken rule is reported: {problems:?}"
+        );
+        assert!(matches!(
+            gate.check(bash(&add, &dir)),
+            Decision::Allow { reason } if reason.contains("/commit")
+        ));
+        assert!(matches!(
+            gate.check(bash(&push, &dir)),
+            Decision::Deny { .. }
+        ));
+        gate.clear_turn_rules();
+        assert!(matches!(gate.check(bash(&add, &dir)), Decision::Ask { .. }));
+        assert!(
+            matches!(gate.check(bash(&push, &dir)), Decision::Deny { .. }),
+            "settings rules stay"
+        );
+    }
+
+    #[test]
+    fn extra_rules_of_an_expansion_do_not_outlive_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let gate = gate(&dir, &[]);
+        let status = json!({"command": "make status"});
+        let extra = ["Bash(make status)".to_owned()];
+        assert!(
+            gate.check_with_allow("/x", &extra, bash(&status, &dir))
+                .is_allow()
+        );
+        assert!(matches!(
+            gate.check(bash(&status, &dir)),
+            Decision::Ask { .. }
         ));
     }
 }
