@@ -7,6 +7,8 @@
 mod agent_sdk;
 #[path = "cli/approvals.rs"]
 mod approvals;
+#[path = "cli/commands.rs"]
+mod commands;
 #[path = "cli/doctor.rs"]
 mod doctor;
 #[path = "cli/e2e.rs"]
@@ -45,6 +47,8 @@ mod sandbox;
 mod sdk_driver;
 #[path = "cli/sessions.rs"]
 mod sessions;
+#[path = "cli/subagents.rs"]
+mod subagents;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/trust_gate.rs"]

@@ -330,6 +330,7 @@ fn untrusted_project_definitions_lose_their_grants() {
     assert_eq!(
         keys,
         [
+            ("changes.md".to_owned(), "allowed-tools"),
             ("commit.md".to_owned(), "allowed-tools"),
             ("review.md".to_owned(), "allowed-tools")
         ]

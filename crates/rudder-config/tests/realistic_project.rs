@@ -367,6 +367,7 @@ fn commands_agents_skills_and_styles_read_as_documented() {
     assert_eq!(
         names,
         [
+            ("changes", "(project)".to_owned()),
             ("commit", "(project:git)".to_owned()),
             ("component", "(project:frontend)".to_owned()),
             ("deploy", "(project)".to_owned()),

@@ -6,9 +6,12 @@
 //! [`rudder_protocol::AgentEvent`]s it receives. This crate never prints.
 
 pub mod accounting;
+pub mod agent_tools;
 pub mod approvals;
 pub mod cache_health;
+pub mod catalog;
 pub mod checkpoint;
+pub mod commands;
 pub mod compaction;
 pub mod context;
 pub mod environment;
@@ -20,6 +23,8 @@ pub mod permissions;
 pub mod prompt;
 pub mod request;
 pub mod session;
+pub mod skills;
+pub mod subagent;
 pub mod transcript;
 
 pub use events::EventSink;

@@ -6,6 +6,11 @@
 //! memory files, the skill listing — goes into the first user message and is
 //! frozen in the transcript with it.
 //!
+//! An output style (CLAUDE-CODE-INTERFACE.md §9.3) is part of this static
+//! text: its instructions follow the prompt, and a style that does not keep
+//! the coding instructions replaces rudder's working rules with its own,
+//! keeping only [`BASE_SYSTEM_PROMPT`].
+//!
 //! Honesty: the prompt says plainly that the model is an AI assistant
 //! running inside rudder. Nothing here asks the model to hide that, and the
 //! exact bytes sent can always be inspected with `--print-request`.
@@ -34,6 +39,16 @@ retry the identical call blindly.
 and how you checked it.
 - Never claim to be human. If asked, say you are an AI assistant.";
 
+/// What every default prompt keeps when an output style replaces the
+/// coding instructions: who the model is and how it acts.
+pub const BASE_SYSTEM_PROMPT: &str = "\
+You are an AI assistant working inside rudder, a command-line agent \
+harness, for a person in their project folder. You act through the tools \
+you are given; every tool call may be checked against the user's \
+permission rules, and when one is denied you adapt instead of repeating it. \
+File tool paths must be absolute. Never claim to be human. If asked, say \
+you are an AI assistant.";
+
 /// Inputs that shape the system prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemPromptOptions {
@@ -44,14 +59,24 @@ pub struct SystemPromptOptions {
     pub append: Option<String>,
     /// Output style instructions, appended after the prompt.
     pub output_style: Option<String>,
+    /// The style replaces rudder's coding instructions (its
+    /// `keep-coding-instructions` is false): the default prompt shrinks to
+    /// [`BASE_SYSTEM_PROMPT`]. No effect without a style or with
+    /// `replace`.
+    pub replace_coding_instructions: bool,
 }
 
 /// The system prompt text for `options`; empty when replaced by an empty
 /// string and nothing is appended.
 pub fn system_prompt(options: &SystemPromptOptions) -> String {
     let mut parts: Vec<&str> = Vec::new();
+    let styled = options
+        .output_style
+        .as_deref()
+        .is_some_and(|style| !style.trim().is_empty());
     match &options.replace {
         Some(text) => parts.push(text),
+        None if styled && options.replace_coding_instructions => parts.push(BASE_SYSTEM_PROMPT),
         None => parts.push(DEFAULT_SYSTEM_PROMPT),
     }
     if let Some(style) = &options.output_style {
@@ -84,8 +109,27 @@ mod tests {
             replace: Some(String::new()),
             append: Some("Be brief.".into()),
             output_style: None,
+            replace_coding_instructions: false,
         };
         assert_eq!(system_prompt(&options), "Be brief.");
+    }
+
+    #[test]
+    fn a_style_follows_the_prompt_or_replaces_its_coding_rules() {
+        let kept = SystemPromptOptions {
+            output_style: Some("Explain each step.".into()),
+            ..SystemPromptOptions::default()
+        };
+        let text = system_prompt(&kept);
+        assert!(text.starts_with(DEFAULT_SYSTEM_PROMPT));
+        assert!(text.ends_with("Explain each step."));
+        let replaced = SystemPromptOptions {
+            replace_coding_instructions: true,
+            ..kept
+        };
+        let text = system_prompt(&replaced);
+        assert_eq!(text, format!("{BASE_SYSTEM_PROMPT}\n\nExplain each step."));
+        assert!(text.contains("Never claim to be human"));
     }
 
     #[test]

@@ -96,6 +96,7 @@ impl Fixture {
             init_extras: InitExtras::default(),
             permission_store: None,
             context: rudder_core::context::ContextSettings::default(),
+            catalog: Default::default(),
         }
     }
 

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
+use rudder_config::agents::AgentModel;
+use rudder_core::SessionConfig;
 use rudder_core::permissions::Approver;
 use rudder_protocol::headless::{
     ControlRequest, ControlResponse, ControlResponseBody, OutputRecord,
@@ -149,4 +151,44 @@ pub fn failure(request_id: &str, error: impl Into<String>) -> OutputRecord {
             error: error.into(),
         },
     })
+}
+
+/// The answer to the SDK's `initialize` request
+/// (CLAUDE-CODE-INTERFACE.md §10.3): the slash commands
+/// (`{name, description, argumentHint}`), the subagent types
+/// (`{name, description, model?}`), the output style in force and the
+/// available ones. rudder offers no model list or account.
+pub fn initialize_response(config: &SessionConfig, output_styles: &[String]) -> Value {
+    let agents: Vec<Value> = config
+        .catalog
+        .agents
+        .agents
+        .iter()
+        .map(|agent| {
+            let mut entry = json!({"name": agent.name, "description": agent.description});
+            if let Some(model) = &agent.model {
+                entry["model"] = json!(model_name(model));
+            }
+            entry
+        })
+        .collect();
+    json!({
+        "commands": rudder_core::commands::command_infos(&config.catalog),
+        "agents": agents,
+        "output_style": config.init_extras.output_style,
+        "available_output_styles": output_styles,
+        "models": [],
+        "account": {},
+    })
+}
+
+/// A definition's `model` as written.
+fn model_name(model: &AgentModel) -> &str {
+    match model {
+        AgentModel::Sonnet => "sonnet",
+        AgentModel::Opus => "opus",
+        AgentModel::Haiku => "haiku",
+        AgentModel::Inherit => "inherit",
+        AgentModel::Id(id) => id,
+    }
 }

@@ -103,6 +103,7 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
         session_id,
         Arc::clone(&unanswered),
     );
+    let initialize = control::initialize_response(&setup.config, &setup.output_styles);
     let printing = tokio::spawn(print_events(printer, receiver));
     let started = match setup.start {
         Start::New => Session::start(setup.config, deps).await,
@@ -124,6 +125,7 @@ pub async fn run(args: &Args, setup: Setup) -> Exit {
                 out: stdout.clone(),
                 pending,
                 mcp: mcp_control,
+                initialize,
             };
             stream_mode::run(session, gate, io, &ending).await
         }
@@ -183,9 +185,15 @@ async fn print_events(mut printer: Printer, mut receiver: mpsc::UnboundedReceive
     printer.close();
 }
 
+/// A prompt of the main conversation (not tool results, not a subagent's
+/// first message): the start of a turn.
 fn is_prompt(event: &AgentEvent) -> bool {
     match event {
-        AgentEvent::UserMessage { message, .. } => !message
+        AgentEvent::UserMessage {
+            message,
+            parent_tool_use_id: None,
+            ..
+        } => !message
             .content
             .iter()
             .any(|block| matches!(block, ContentBlock::ToolResult { .. })),
@@ -215,16 +223,7 @@ async fn run_one_prompt(args: &Args, mut session: Session, ending: &Ending) -> E
         return Exit::Usage;
     }
     let cancel = ending.turn_token();
-    let turn = async {
-        match session_commands::compact_command(&prompt) {
-            Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
-            None => {
-                session
-                    .run_turn(vec![ContentBlock::text(prompt)], &cancel)
-                    .await
-            }
-        }
-    };
+    let turn = session.submit(vec![ContentBlock::text(prompt)], &cancel);
     let outcome = ending.bounded(turn).await;
     session.shutdown().await;
     match outcome {

@@ -1,31 +1,10 @@
-//! The session commands a headless run answers itself: a `/compact
-//! [instructions]` prompt (CLAUDE-CODE-INTERFACE.md §8, §11) and the SDK's
-//! `get_context_usage` control request (§10.3).
-//!
-//! Pure mapping; the callers run the session. General slash-command
-//! dispatch lives elsewhere; this recognizes only `/compact`.
+//! The SDK's `get_context_usage` control request (CLAUDE-CODE-INTERFACE.md
+//! §10.3), answered from the session's context view. Pure mapping.
+//! (`/compact` and the other slash commands are dispatched by
+//! `Session::submit`.)
 
 use rudder_core::context::ContextUsage;
-use rudder_protocol::ContentBlock;
 use serde_json::{Value, json};
-
-/// `Some(instructions)` when `prompt` is a `/compact` command (`None`
-/// instructions when none follow the name); `None` for any other prompt.
-pub fn compact_command(prompt: &str) -> Option<Option<String>> {
-    let rest = prompt.trim_start().strip_prefix("/compact")?;
-    if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
-        return None;
-    }
-    let instructions = rest.trim();
-    Some((!instructions.is_empty()).then(|| instructions.to_owned()))
-}
-
-/// [`compact_command`] for a stream-json user message: only a message made
-/// of text blocks is a command.
-pub fn compact_command_in(blocks: &[ContentBlock]) -> Option<Option<String>> {
-    let texts: Option<Vec<&str>> = blocks.iter().map(ContentBlock::as_text).collect();
-    compact_command(&texts?.join(""))
-}
 
 /// The `get_context_usage` answer, in the Agent SDK's `ContextUsageResponse`
 /// shape: `categories` (name, tokens, color), `totalTokens`, `maxTokens`
@@ -73,21 +52,6 @@ mod tests {
     use rudder_core::context::ContextPart;
 
     use super::*;
-
-    #[test]
-    fn recognizes_compact_with_and_without_instructions() {
-        assert_eq!(compact_command("/compact"), Some(None));
-        assert_eq!(
-            compact_command("  /compact keep the API notes \n"),
-            Some(Some("keep the API notes".to_owned()))
-        );
-        assert_eq!(compact_command("/compaction"), None);
-        assert_eq!(compact_command("please /compact"), None);
-        assert_eq!(
-            compact_command_in(&[ContentBlock::text("/compact x")]),
-            Some(Some("x".to_owned()))
-        );
-    }
 
     #[test]
     fn the_context_answer_has_the_sdk_fields() {

@@ -4,8 +4,9 @@
 //! A reader task parses stdin and answers control requests at once (an
 //! `interrupt` must reach a running turn), queueing user messages for the
 //! turn loop. Closing stdin ends the session after the current turn; a
-//! signal ends it at once (the running turn is cancelled). A
-//! `/compact [instructions]` message compacts instead of running a turn.
+//! signal ends it at once (the running turn is cancelled). Each message
+//! goes through `Session::submit`, so `/compact` and the other slash
+//! commands work.
 
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +37,8 @@ pub struct StreamIo {
     pub pending: Arc<PendingRequests>,
     /// The session's MCP servers, for `mcp_*` control requests.
     pub mcp: Option<McpControl>,
+    /// The answer to the SDK's `initialize` (commands, agents, styles).
+    pub initialize: Value,
 }
 
 /// Runs turns from stdin until it closes or a signal arrives; returns the
@@ -70,12 +73,7 @@ pub async fn run(
         if let Ok(mut slot) = current_turn.lock() {
             *slot = cancel.clone();
         }
-        let turn = async {
-            match session_commands::compact_command_in(&message.content) {
-                Some(instructions) => session.run_compact_turn(instructions.as_deref()).await,
-                None => session.run_turn(message.content, &cancel).await,
-            }
-        };
+        let turn = session.submit(message.content, &cancel);
         match ending.bounded(turn).await {
             Some(outcome) => exit = super::exit_for(&outcome),
             None => exit = Exit::Failure,
@@ -97,7 +95,12 @@ async fn read_stdin(
     (gate, checkpoints): (Arc<dyn PermissionGate>, Option<Arc<CheckpointStore>>),
     context: ContextView,
 ) {
-    let StreamIo { out, pending, mcp } = io;
+    let StreamIo {
+        out,
+        pending,
+        mcp,
+        initialize,
+    } = io;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if line.trim().is_empty() {
@@ -130,6 +133,7 @@ async fn read_stdin(
                         gate.as_ref(),
                         &context,
                         mcp.as_ref(),
+                        &initialize,
                     )
                 };
                 out.record(&answer);
@@ -148,6 +152,7 @@ fn answer_control(
     gate: &dyn PermissionGate,
     context: &ContextView,
     mcp: Option<&McpControl>,
+    initialize: &Value,
 ) -> rudder_protocol::headless::OutputRecord {
     let subtype = request
         .request
@@ -155,17 +160,7 @@ fn answer_control(
         .and_then(Value::as_str)
         .unwrap_or_default();
     match subtype {
-        "initialize" => control::success(
-            &request.request_id,
-            json!({
-                "commands": [],
-                "agents": [],
-                "output_style": "default",
-                "available_output_styles": ["default"],
-                "models": [],
-                "account": {},
-            }),
-        ),
+        "initialize" => control::success(&request.request_id, initialize.clone()),
         "interrupt" => {
             if let Ok(turn) = current_turn.lock() {
                 turn.cancel();

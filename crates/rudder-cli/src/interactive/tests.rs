@@ -115,6 +115,7 @@ impl Harness {
                 false,
             )),
             context: rudder_core::context::ContextSettings::default(),
+            catalog: Default::default(),
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {

@@ -10,6 +10,7 @@
 //! settings file, a withheld key) become notices printed on stderr.
 
 pub(crate) mod context;
+mod definitions;
 pub(crate) mod gate;
 mod key_helper;
 mod model;
@@ -21,7 +22,7 @@ use std::time::Duration;
 use rudder_config::env::{EnvOverrides, effective_lookup};
 use rudder_config::hooks::hooks_from_settings;
 use rudder_config::memory::load_memory;
-use rudder_config::settings::LoadedSettings;
+use rudder_config::settings::{LoadedSettings, withheld_notice};
 use rudder_config::{ConfigPaths, SourceSet};
 use rudder_core::approvals::PermissionStore;
 use rudder_core::compaction::CompactionSettings;
@@ -102,6 +103,8 @@ pub struct Setup {
     pub notices: Vec<String>,
     /// The run's MCP servers, not started yet.
     pub mcp: crate::mcp_setup::McpPlan,
+    /// Every output style's name (the SDK's `available_output_styles`).
+    pub output_styles: Vec<String>,
     /// What the interactive front end shows besides the session.
     pub interactive: InteractiveSetup,
 }
@@ -176,6 +179,19 @@ impl Setup {
         .map_err(SetupError::Usage)?;
         notices.extend(mcp_notices);
 
+        let definitions = definitions::load(&definitions::DefinitionSources {
+            paths: &config_paths,
+            sources,
+            trusted,
+            cli_agents: args.agents.as_deref(),
+            tools_flag: args.tools.as_deref(),
+            settings: &loaded.settings,
+            lookup: &lookup,
+            models: chosen.subagent_models.clone(),
+        });
+        notices.extend(definitions.notices);
+        notices.extend(withheld_notice(&definitions.withheld));
+
         // The session reads (and re-reads) the memory files itself and
         // reports their warnings; this list is for `/memory`.
         let memory = load_memory(&config_paths, sources);
@@ -205,7 +221,11 @@ impl Setup {
             small_model: chosen.small_model,
             max_tokens: max_tokens(&env),
             thinking: thinking(args, &env),
-            system_prompt: system_prompt(args)?,
+            system_prompt: SystemPromptOptions {
+                output_style: definitions.style.prompt.clone(),
+                replace_coding_instructions: definitions.style.replace_coding_instructions,
+                ..system_prompt(args)?
+            },
             max_turns: args.max_turns,
             max_budget_usd: args.max_budget_usd,
             cache_breakpoints: !env.disable_prompt_caching,
@@ -225,11 +245,12 @@ impl Setup {
             request_sink: request_sink(args.print_request.as_deref())?,
             init_extras: InitExtras {
                 api_key_source: chosen.api_key_source,
-                output_style: "default".to_owned(),
+                output_style: definitions.style.name.clone(),
                 ..InitExtras::default()
             },
             permission_store: Some(PermissionStore::new(config_paths.clone(), trusted)),
             context,
+            catalog: Arc::new(definitions.catalog),
         };
         Ok(Self {
             config,
@@ -241,6 +262,7 @@ impl Setup {
             notices,
             interactive,
             mcp,
+            output_styles: definitions.style.available,
         })
     }
 }
@@ -397,7 +419,7 @@ fn system_prompt(args: &Args) -> Result<SystemPromptOptions, SetupError> {
     Ok(SystemPromptOptions {
         replace,
         append,
-        output_style: None,
+        ..SystemPromptOptions::default()
     })
 }
 

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use rudder_config::env::EnvOverrides;
 use rudder_config::settings::{ProviderKind, ProviderModel, Settings};
+use rudder_core::catalog::ModelAliases;
 use rudder_model::anthropic::{AnthropicClient, AnthropicConfig, Auth};
 use rudder_model::openai::{OpenAiClient, OpenAiConfig};
 use rudder_model::refresh::{ClientFactory, KeySource, RefreshingClient};
@@ -57,6 +58,11 @@ pub struct ModelSetup {
     /// (`ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`, the provider's
     /// variable, `apiKeyHelper`, or `none`).
     pub api_key_source: String,
+    /// What subagents' model aliases mean on this provider
+    /// (`CLAUDE_CODE_SUBAGENT_MODEL` for subagents that name none). An
+    /// OpenAI-compatible server knows no Claude aliases: there they all
+    /// mean the chosen model.
+    pub subagent_models: ModelAliases,
     /// The provider's name as chosen (`anthropic`, `openai`, or an entry of
     /// the `providers` table).
     pub provider: String,
@@ -278,6 +284,14 @@ pub fn model_setup(
                 endpoint: Endpoint::Anthropic(config),
                 key_source,
                 fallback_models: fallbacks.map(|name| resolve_alias(name, lookup)).collect(),
+                subagent_models: ModelAliases {
+                    sonnet: resolve_alias("sonnet", lookup),
+                    opus: resolve_alias("opus", lookup),
+                    haiku: resolve_alias("haiku", lookup),
+                    subagent_default: lookup("CLAUDE_CODE_SUBAGENT_MODEL")
+                        .filter(|model| !model.trim().is_empty())
+                        .map(|model| resolve_alias(model.trim(), lookup)),
+                },
             })
         }
         ProviderKind::Openai => {
@@ -334,6 +348,13 @@ pub fn model_setup(
                 client,
                 small_model: small.unwrap_or_else(|| model.clone()),
                 model_info: model_info(entry, &model),
+                subagent_models: ModelAliases {
+                    sonnet: model.clone(),
+                    opus: model.clone(),
+                    haiku: model.clone(),
+                    subagent_default: lookup("CLAUDE_CODE_SUBAGENT_MODEL")
+                        .filter(|model| !model.trim().is_empty()),
+                },
                 model,
                 api_key_source,
                 provider: provider_name.to_owned(),

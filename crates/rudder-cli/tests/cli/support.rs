@@ -244,3 +244,109 @@ pub fn assert_prefixes_extend(requests: &[MessagesRequest]) {
         );
     }
 }
+
+/// Copies the `.claude/` (and `.rudder/`) definition folders of
+/// rudder-config's realistic fixture — commands, agents, skills, output
+/// styles, no settings — into the workspace's repo and home.
+pub fn install_realistic_definitions(workspace: &Workspace) {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../rudder-config/tests/fixtures/realistic");
+    for (from, to) in [
+        ("project/.claude", workspace.repo.join(".claude")),
+        ("project/.rudder", workspace.repo.join(".rudder")),
+        ("home/.claude", workspace.home.join(".claude")),
+    ] {
+        for folder in ["commands", "agents", "skills", "output-styles"] {
+            copy_tree(&fixture.join(from).join(folder), &to.join(folder));
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("create fixture folder");
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+/// Writes `content` to `relative` in the repo and commits it with `message`.
+pub fn commit_file(workspace: &Workspace, relative: &str, content: &str, message: &str) {
+    std::fs::write(workspace.repo.join(relative), content).expect("write file");
+    for args in [
+        &["add", relative][..],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            message,
+        ],
+    ] {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(&workspace.repo)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?} failed");
+    }
+}
+
+/// Runs `command` with `lines` (JSON values) written to its stdin, one per
+/// line, then stdin closed.
+pub fn run_with_stdin(command: &mut Command, lines: &[Value]) -> Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rudder starts");
+    {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        for line in lines {
+            writeln!(stdin, "{line}").expect("write a stdin line");
+        }
+    }
+    child.wait_with_output().expect("rudder ends")
+}
+
+/// A stream-json user message line.
+pub fn user_line(text: &str) -> Value {
+    serde_json::json!({
+        "type": "user",
+        "message": {"role": "user", "content": text},
+        "parent_tool_use_id": null,
+        "session_id": "default"
+    })
+}
+
+/// The text of every block of the last user message of `request`.
+pub fn last_user_text(request: &MessagesRequest) -> String {
+    request
+        .messages
+        .iter()
+        .rev()
+        .find(|message| message.role == rudder_protocol::Role::User)
+        .map(|message| {
+            message
+                .content
+                .iter()
+                .map(|block| match block {
+                    rudder_protocol::ContentBlock::ToolResult { content, .. } => content.text(),
+                    other => other.as_text().unwrap_or_default().to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}

@@ -39,8 +39,13 @@ fn written_file(session: &Session, tool: &str, input: &Value) -> Option<PathBuf>
     })
 }
 
-/// Starts the checkpoint of the user turn whose message is `turn`.
+/// Starts the checkpoint of the user turn whose message is `turn`. A
+/// subagent's first message starts none: its edits belong to the parent's
+/// turn, whose store it shares.
 pub(super) async fn begin_turn(session: &Session, turn: &str) {
+    if session.subagent_link().is_some() {
+        return;
+    }
     if let Some(store) = session.checkpoints.clone() {
         let turn = turn.to_owned();
         run(session, move || {

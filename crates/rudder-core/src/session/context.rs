@@ -77,7 +77,7 @@ pub(super) struct ContextState {
 /// be joined (with any SessionStart hook context) into one
 /// `<system-reminder>`; its stamp; and the memory load's warnings (for
 /// notices once the session is announced).
-pub(super) fn initial_context(
+pub(crate) fn initial_context(
     config: &SessionConfig,
     mut environment: EnvironmentSnapshot,
 ) -> (Vec<String>, ContextStamp, Vec<String>) {

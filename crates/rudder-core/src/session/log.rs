@@ -4,6 +4,14 @@
 //!
 //! Shared (behind a mutex) by the turn loop and by side calls made from tools
 //! running concurrently; every method is short and never awaits.
+//!
+//! A subagent's log ([`SessionLog::for_subagent`]) writes sidechain lines
+//! (`isSidechain: true`, `agentId`) to its own file and forwards the usage
+//! of every call to its parent's log as a `rudder-model-call` record, so the
+//! parent's totals — and a resumed parent — include it. Locks are taken
+//! child first, then parent, never the other way.
+
+use std::sync::{Arc, Mutex};
 
 use rudder_protocol::{AssistantMessage, Message, Usage};
 use serde_json::Value;
@@ -34,6 +42,19 @@ pub struct SessionLog {
     writer: Option<TranscriptWriter>,
     last_uuid: Option<String>,
     accounting: Accounting,
+    /// Usage of the newest conversation request.
+    last_usage: Option<Usage>,
+    /// Set for a subagent's log.
+    sidechain: Option<Sidechain>,
+}
+
+/// What makes a log a subagent's.
+#[derive(Debug)]
+struct Sidechain {
+    agent_id: String,
+    /// Purpose tag of the usage records forwarded to the parent.
+    purpose: String,
+    parent: Arc<Mutex<SessionLog>>,
 }
 
 impl SessionLog {
@@ -49,7 +70,46 @@ impl SessionLog {
             writer,
             last_uuid,
             accounting: Accounting::default(),
+            last_usage: None,
+            sidechain: None,
         }
+    }
+
+    /// The log of subagent `agent_id`: sidechain lines through `writer`,
+    /// usage also counted in `parent` under `purpose` (e.g.
+    /// `subagent:Explore`).
+    pub fn for_subagent(
+        identity: LogIdentity,
+        writer: Option<TranscriptWriter>,
+        agent_id: &str,
+        purpose: &str,
+        parent: Arc<Mutex<SessionLog>>,
+    ) -> Self {
+        let mut log = Self::new(identity, writer, None);
+        log.sidechain = Some(Sidechain {
+            agent_id: agent_id.to_owned(),
+            purpose: purpose.to_owned(),
+            parent,
+        });
+        log
+    }
+
+    /// Counts `usage` in the parent's log, when this is a subagent's; a
+    /// failure to write the parent's record is a transcript error like any
+    /// other. A poisoned parent lock (an earlier panic) skips the record.
+    fn forward(&self, model: &str, usage: &Usage) -> Result<(), TranscriptError> {
+        let Some(sidechain) = &self.sidechain else {
+            return Ok(());
+        };
+        match sidechain.parent.lock() {
+            Ok(mut parent) => parent.append_model_call(&sidechain.purpose, model, usage),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// The identity stamped on every line.
+    pub fn identity(&self) -> &LogIdentity {
+        &self.identity
     }
 
     /// The session id.
@@ -67,6 +127,12 @@ impl SessionLog {
         &self.accounting
     }
 
+    /// Usage the API reported for the newest conversation request of this
+    /// process (not side calls); `None` before the first.
+    pub fn last_request_usage(&self) -> Option<&Usage> {
+        self.last_usage.as_ref()
+    }
+
     /// Counts usage restored from an earlier run of the session.
     pub fn restore_usage(&mut self, model: &str, usage: &Usage) {
         self.accounting.record(model, usage);
@@ -75,13 +141,16 @@ impl SessionLog {
     fn meta(&self) -> RecordMeta {
         RecordMeta {
             parent_uuid: self.last_uuid.clone(),
-            is_sidechain: false,
+            is_sidechain: self.sidechain.is_some(),
             user_type: "external".to_owned(),
             cwd: self.identity.cwd.clone(),
             session_id: self.identity.session_id.clone(),
             version: self.identity.version.clone(),
             git_branch: self.identity.git_branch.clone(),
-            agent_id: None,
+            agent_id: self
+                .sidechain
+                .as_ref()
+                .map(|sidechain| sidechain.agent_id.clone()),
             uuid: uuid::Uuid::new_v4().to_string(),
             timestamp: now(),
         }
@@ -141,7 +210,9 @@ impl SessionLog {
             message: message.clone(),
         })?;
         self.accounting.record(request_model, &message.usage);
+        self.last_usage = Some(message.usage.clone());
         self.last_uuid = Some(uuid.clone());
+        self.forward(request_model, &message.usage)?;
         Ok(uuid)
     }
 
@@ -209,7 +280,7 @@ impl SessionLog {
         });
         self.write(&record)?;
         self.accounting.record(model, usage);
-        Ok(())
+        self.forward(model, usage)
     }
 
     /// Logs a side model call that failed (no usage was reported), so the

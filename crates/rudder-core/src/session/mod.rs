@@ -42,13 +42,16 @@ use tokio_util::sync::CancellationToken;
 
 pub use compact::COMPACTION_PURPOSE;
 pub use context::ContextView;
+pub(crate) use context::initial_context;
 pub use control::{RewindError, RewindOutcome, RewindPoint, RewindScope};
 pub use hook_points::{MAX_STOP_CONTINUATIONS, SESSION_END_BUDGET};
 pub use log::{LogIdentity, SessionLog, now};
 pub use shell::{ShellError, ShellRun};
 pub use steer::SteerInbox;
 
+use crate::agent_tools;
 use crate::approvals::PermissionStore;
+use crate::catalog::Catalog;
 use crate::checkpoint::{CheckpointLimits, CheckpointStore};
 use crate::context::ContextSettings;
 use crate::environment::EnvironmentSnapshot;
@@ -59,6 +62,7 @@ use crate::paths;
 use crate::permissions::{Approver, PermissionGate};
 use crate::prompt::{self, SystemPromptOptions};
 use crate::request::{BuildOptions, RequestFrame};
+use crate::subagent::{Link, SubagentBudget};
 use crate::transcript::{FrameRecord, Record, TranscriptError, TranscriptWriter};
 
 /// Receives the exact bytes of every request body sent (`--print-request`).
@@ -118,18 +122,22 @@ pub struct SessionConfig {
     pub permission_store: Option<PermissionStore>,
     /// Memory files, the clock, compaction and the context window.
     pub context: ContextSettings,
+    /// Custom commands, skills and subagent types, and subagent limits.
+    pub catalog: Arc<Catalog>,
 }
 
-/// Descriptive lists reported in `system/init`.
+/// Descriptive lists reported in `system/init`. The slash commands,
+/// subagent types and skills of the [`Catalog`] are reported without being
+/// listed here; these lists add names from elsewhere.
 #[derive(Debug, Clone, Default)]
 pub struct InitExtras {
     /// MCP servers and their status.
     pub mcp_servers: Vec<rudder_protocol::event::McpServerStatus>,
-    /// Slash commands.
+    /// Slash commands besides the catalog's.
     pub slash_commands: Vec<String>,
-    /// Subagent types.
+    /// Subagent types besides the catalog's.
     pub agents: Vec<String>,
-    /// Skills.
+    /// Skills besides the catalog's.
     pub skills: Vec<String>,
     /// API key source.
     pub api_key_source: String,
@@ -189,6 +197,32 @@ pub struct Session {
     mcp_frozen: bool,
     /// What this session's model knows about MCP tools and servers.
     mcp_told: crate::mcp::Told,
+    /// Set when this session is a subagent's.
+    subagent: Option<Link>,
+    /// The token budget shared by the session's subagents.
+    budget: Arc<SubagentBudget>,
+}
+
+/// Everything a session is made of, for sessions built by the agent itself
+/// (subagents).
+pub(crate) struct SessionParts {
+    /// Configuration.
+    pub config: SessionConfig,
+    /// Services.
+    pub deps: SessionDeps,
+    /// The frozen frame.
+    pub frame: RequestFrame,
+    /// Its transcript and accounting.
+    pub log: SessionLog,
+    /// Context for the first user message.
+    pub pending_context: Option<String>,
+    /// The link to the parent.
+    pub subagent: Option<Link>,
+    /// The session's subagent budget.
+    pub budget: Arc<SubagentBudget>,
+    /// The parent's checkpoint store: a subagent's edits belong to the
+    /// parent's current turn.
+    pub checkpoints: Option<Arc<CheckpointStore>>,
 }
 
 impl Session {
@@ -229,6 +263,7 @@ impl Session {
             tool_state: Arc::new(SessionToolState::new(config.cwd.clone())),
             checkpoints: checkpoint_store(&config),
             fallbacks: fallback::remaining(&config.fallback_models, &frame.model),
+            budget: Arc::new(SubagentBudget::new(config.catalog.limits)),
             config,
             deps,
             frame,
@@ -243,9 +278,14 @@ impl Session {
             },
             mcp_frozen: false,
             mcp_told: crate::mcp::Told::default(),
+            subagent: None,
         };
         let mut blocks = first_blocks;
         blocks.extend(hook_points::session_start(&session, source).await);
+        blocks.extend(session.config.catalog.context_listing(
+            agent_tools::offered(&session.frame.tools, agent_tools::TASK),
+            agent_tools::offered(&session.frame.tools, agent_tools::SKILL),
+        ));
         session.pending_context = Some(prompt::system_reminder(&blocks.join("\n\n")));
         session.refresh_context_view();
         session
@@ -356,6 +396,7 @@ impl Session {
             tool_state: Arc::new(tool_state),
             checkpoints: checkpoint_store(&config),
             fallbacks: fallback::remaining(&config.fallback_models, &restored.frame.model),
+            budget: Arc::new(SubagentBudget::new(config.catalog.limits)),
             config,
             deps,
             frame: restored.frame,
@@ -372,6 +413,7 @@ impl Session {
             },
             mcp_frozen: true,
             mcp_told: crate::mcp::Told::default(),
+            subagent: None,
         };
         session.mark_frame_mcp_tools_known();
         let hook_context = hook_points::session_start(&session, SessionStartSource::Resume).await;
@@ -395,9 +437,42 @@ impl Session {
         Ok(session)
     }
 
+    /// A session assembled by the agent (a subagent's); emits nothing.
+    pub(crate) fn from_parts(parts: SessionParts) -> Self {
+        Self {
+            // A subagent with MCP servers freezes their tools into its own
+            // frame at its first request, as a new session does.
+            mcp_frozen: parts.deps.mcp.is_none(),
+            fallbacks: fallback::remaining(&parts.config.fallback_models, &parts.frame.model),
+            tool_state: Arc::new(SessionToolState::new(parts.config.cwd.clone())),
+            config: parts.config,
+            deps: parts.deps,
+            frame: parts.frame,
+            messages: Vec::new(),
+            uuids: Vec::new(),
+            log: Arc::new(Mutex::new(parts.log)),
+            pending_context: parts.pending_context,
+            checkpoints: parts.checkpoints,
+            steer: SteerInbox::default(),
+            context: context::ContextState::default(),
+            mcp_told: crate::mcp::Told::default(),
+            subagent: parts.subagent,
+            budget: parts.budget,
+        }
+    }
+
     /// What `system/init` reports.
     pub fn info(&self) -> SessionInfo {
         let extras = &self.config.init_extras;
+        let catalog = &self.config.catalog;
+        let with = |mut names: Vec<String>, more: &[String]| {
+            names.extend(more.iter().cloned());
+            names
+        };
+        let commands: Vec<String> = crate::commands::command_infos(catalog)
+            .into_iter()
+            .map(|info| info.name)
+            .collect();
         SessionInfo {
             session_id: self.config.session_id.clone(),
             cwd: self.config.cwd.display().to_string(),
@@ -415,9 +490,9 @@ impl Session {
                 .as_ref()
                 .map(|mcp| mcp.manager().mcp_servers())
                 .unwrap_or_else(|| extras.mcp_servers.clone()),
-            slash_commands: extras.slash_commands.clone(),
-            agents: extras.agents.clone(),
-            skills: extras.skills.clone(),
+            slash_commands: with(commands, &extras.slash_commands),
+            agents: with(catalog.agent_names(), &extras.agents),
+            skills: with(catalog.skill_names(), &extras.skills),
             api_key_source: extras.api_key_source.clone(),
             output_style: extras.output_style.clone(),
             transcript_path: self
@@ -437,6 +512,32 @@ impl Session {
     /// The frozen request frame.
     pub fn frame(&self) -> &RequestFrame {
         &self.frame
+    }
+
+    /// The session's services.
+    pub(crate) fn deps(&self) -> &SessionDeps {
+        &self.deps
+    }
+
+    /// The transcript and accounting.
+    pub(crate) fn log(&self) -> &Arc<Mutex<SessionLog>> {
+        &self.log
+    }
+
+    /// The link to the parent, for a subagent's session.
+    pub(crate) fn subagent_link(&self) -> Option<&Link> {
+        self.subagent.as_ref()
+    }
+
+    /// The token budget of the session's subagents.
+    pub(crate) fn budget(&self) -> &Arc<SubagentBudget> {
+        &self.budget
+    }
+
+    /// The Task call a subagent's events belong to (`None` for the main
+    /// conversation).
+    pub(crate) fn parent_tool_use_id(&self) -> Option<String> {
+        self.subagent.as_ref().map(|link| link.tool_use_id.clone())
     }
 
     /// Runs one user turn to its end (see `turn.rs`). Never panics on bad
@@ -493,7 +594,8 @@ fn checkpoint_store(config: &SessionConfig) -> Option<Arc<CheckpointStore>> {
     })
 }
 
-fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {
+/// The transcript record freezing `frame`.
+pub(crate) fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {
     FrameRecord {
         session_id: session_id.to_owned(),
         uuid: uuid::Uuid::new_v4().to_string(),
@@ -507,8 +609,9 @@ fn frame_record(session_id: &str, frame: &RequestFrame) -> FrameRecord {
 }
 
 /// The frame of a new session: system prompt and the tool definitions
-/// (built-in ones, and the fixed MCP tools when MCP servers are
-/// configured), sorted by name, minus tools the policy removes.
+/// (built-in ones, agent-implemented ones, and the fixed MCP tools when
+/// MCP servers are configured), sorted by name, minus tools the policy
+/// removes.
 fn initial_frame(config: &SessionConfig, deps: &SessionDeps) -> RequestFrame {
     let system_text = prompt::system_prompt(&config.system_prompt);
     let system = if system_text.is_empty() {
@@ -517,15 +620,16 @@ fn initial_frame(config: &SessionConfig, deps: &SessionDeps) -> RequestFrame {
         vec![ContentBlock::text(system_text)]
     };
     let mut definitions = deps.tools.definitions();
+    definitions.extend(agent_tools::definitions(&config.catalog, true, true));
     if let Some(mcp) = &deps.mcp {
         definitions.extend(mcp.meta_definitions());
-        definitions.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    let tools = definitions
+    let mut tools: Vec<ToolSpec> = definitions
         .into_iter()
         .filter(|tool| !deps.gate.removes_tool(&tool.name))
         .map(ToolSpec::Custom)
         .collect();
+    tools.sort_by(|a, b| a.name().cmp(b.name()));
     RequestFrame {
         model: config.model.clone(),
         max_tokens: config.max_tokens,

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 use super::Session;
 use super::side_query::SessionSideQuery;
 use super::tool_hooks::{self, CallRef, HookPermission};
+use crate::agent_tools;
 use crate::paths;
 use crate::permissions::{CallToCheck, Decision};
 
@@ -134,9 +135,10 @@ pub(super) async fn run_calls(
     };
     let read_only = |call: &ToolCall| {
         call.invalid.is_none()
-            && session
+            && (session
                 .lookup_tool(&call.name)
                 .is_some_and(|tool| tool.is_read_only())
+                || agent_tools::offered(&session.frame.tools, &call.name))
     };
     let concurrent = calls.len() > 1 && calls.iter().all(read_only);
     let mut outputs: Vec<Option<ToolOutput>> = vec![None; calls.len()];
@@ -230,20 +232,24 @@ async fn authorize(
     if let Some(message) = &call.invalid {
         return Err(Refusal::error(message.clone()));
     }
-    let Some(tool) = session.lookup_tool(&call.name) else {
-        return Err(Refusal::error(format!(
-            "No such tool: {}. Available tools: {}.",
-            call.name,
-            session
-                .frame
-                .tools
-                .iter()
-                .map(|tool| tool.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+    let read_only = match session.lookup_tool(&call.name) {
+        Some(tool) => tool.is_read_only(),
+        // Task and Skill change nothing themselves; see agent_tools.rs.
+        None if agent_tools::offered(&session.frame.tools, &call.name) => true,
+        None => {
+            return Err(Refusal::error(format!(
+                "No such tool: {}. Available tools: {}.",
+                call.name,
+                session
+                    .frame
+                    .tools
+                    .iter()
+                    .map(|tool| tool.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
     };
-    let read_only = tool.is_read_only();
     let cwd = bash_cwd(session);
     let check = |input: &Value, hook_allowed: bool| {
         let to_check = CallToCheck {
@@ -426,9 +432,15 @@ async fn execute(
     });
     let checkpoint = super::checkpointing::before_tool(session, &call.name, &input).await;
     let started = Instant::now();
-    let output = session
-        .execute_tool(&call.name, input.clone(), &context)
-        .await;
+    let output =
+        match agent_tools::execute(session, &call.name, &call.id, input.clone(), cancel).await {
+            Some(output) => rudder_tools::registry::cap_result(output, &context),
+            None => {
+                session
+                    .execute_tool(&call.name, input.clone(), &context)
+                    .await
+            }
+        };
     session.deps.events.emit(AgentEvent::ToolFinished {
         tool_use_id: call.id.clone(),
         name: call.name.clone(),

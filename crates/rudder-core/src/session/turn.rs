@@ -71,10 +71,12 @@ pub(super) async fn run(
         permission_denials: progress.denials,
         stop_reason: progress.stop_reason,
     };
-    session
-        .deps
-        .events
-        .emit(AgentEvent::TurnEnded(outcome.clone()));
+    if session.subagent.is_none() {
+        session
+            .deps
+            .events
+            .emit(AgentEvent::TurnEnded(outcome.clone()));
+    }
     outcome
 }
 
@@ -204,7 +206,7 @@ fn limit_reached(
             return Some(TurnStop::MaxBudget { limit_usd });
         }
     }
-    None
+    crate::subagent::limit_reached(session)
 }
 
 /// Builds and sends one request, then appends the assistant message.
@@ -245,10 +247,11 @@ async fn send(
         sink(&body);
     }
     let events = session.deps.events.clone();
+    let parent_tool_use_id = session.parent_tool_use_id();
     let mut on_progress = |update: CallProgress<'_>| match update {
         CallProgress::Event(event) => events.emit(AgentEvent::Stream {
             event: event.clone(),
-            parent_tool_use_id: None,
+            parent_tool_use_id: parent_tool_use_id.clone(),
         }),
         CallProgress::Retry(notice) => events.emit(AgentEvent::ApiRetry {
             attempt: notice.attempt,
@@ -299,7 +302,7 @@ fn record_reply(
     session.deps.events.emit(AgentEvent::AssistantMessage {
         uuid: appended,
         message: completed.message.clone(),
-        parent_tool_use_id: None,
+        parent_tool_use_id: session.parent_tool_use_id(),
     });
     Ok(completed)
 }
@@ -327,7 +330,7 @@ fn append_user(
         uuid: uuid.clone(),
         message,
         tool_use_result,
-        parent_tool_use_id: None,
+        parent_tool_use_id: session.parent_tool_use_id(),
     });
     Ok(uuid)
 }

@@ -137,6 +137,7 @@ impl Harness {
             first_message_context: Vec::new(),
             request_sink: None,
             init_extras: InitExtras::default(),
+            catalog: Default::default(),
             permission_store: None,
             fallback_models: Vec::new(),
             context: ContextSettings {

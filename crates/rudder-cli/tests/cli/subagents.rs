@@ -1,0 +1,351 @@
+//! Subagents through the Task tool, end to end: a custom agent from the
+//! realistic fixture with its own context, tools, model and sidechain
+//! transcript; two subagents running at once against a slow model; a
+//! looping subagent stopped by its token budget; and the parent's cache
+//! prefix across a session that uses a command, a skill and a subagent.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rudder_protocol::MessagesRequest;
+use rudder_testkit::{MockServer, Scenario};
+use serde_json::{Value, json};
+
+use super::support::{
+    Workspace, assert_prefixes_extend, install_realistic_definitions, last_user_text,
+    model_requests, records, result_of, run_with_stdin, stderr, transcript_lines, user_line,
+};
+
+fn scenario(turns: Value) -> Scenario {
+    Scenario::from_json_str(&json!({ "turns": turns }).to_string()).expect("scenario parses")
+}
+
+fn project(files: &[(&str, &str)]) -> Workspace {
+    let workspace = Workspace::git(files);
+    install_realistic_definitions(&workspace);
+    workspace
+}
+
+fn tool_names(request: &MessagesRequest) -> Vec<String> {
+    request
+        .tools
+        .iter()
+        .map(|tool| tool.name().to_owned())
+        .collect()
+}
+
+/// The main conversation's requests: those that offer the Task tool.
+fn parent_requests(server: &MockServer) -> Vec<MessagesRequest> {
+    model_requests(server)
+        .into_iter()
+        .filter(|request| tool_names(request).iter().any(|name| name == "Task"))
+        .collect()
+}
+
+fn task(description: &str, prompt: &str, subagent_type: &str) -> Value {
+    json!({"type": "tool_use", "name": "Task", "input": {
+        "description": description, "prompt": prompt, "subagent_type": subagent_type}})
+}
+
+/// Every `*.jsonl` below `dir`.
+fn jsonl_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(jsonl_below(&path));
+        } else if path.extension().is_some_and(|ext| ext == "jsonl") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The stream-json user record carrying the result of call `id`.
+fn tool_result_record<'a>(records: &'a [Value], id: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|record| {
+            record["type"] == "user" && record["message"]["content"][0]["tool_use_id"] == id
+        })
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+#[test]
+fn a_custom_agent_works_in_its_own_context_with_its_own_tools_and_transcript() {
+    let workspace = project(&[("src/app.txt", "hello\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "review my change", "content": [
+            {"type": "text", "text": "Delegating."},
+            task("Review the app", "Review src/app.txt for bugs", "code-reviewer")]},
+        {"when": "Review src/app.txt for bugs", "content": [
+            {"type": "tool_use", "name": "Read", "input": {"file_path": workspace.path("src/app.txt")}}]},
+        {"when": "hello", "content": [{"type": "text", "text": "LGTM: one nit."}]},
+        {"when": "LGTM: one nit.", "content": [{"type": "text", "text": "The reviewer found one nit."}]}
+    ])))
+    .unwrap();
+    let output = workspace
+        .rudder(&server)
+        .args([
+            "-p",
+            "review my change",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .arg("--trust")
+        .output()
+        .unwrap();
+    let result = result_of(&output);
+    assert_eq!(
+        result["subtype"],
+        "success",
+        "{result}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(result["result"], "The reviewer found one nit.");
+
+    let requests = model_requests(&server);
+    assert_eq!(requests.len(), 4);
+    let child = &requests[1];
+    assert_eq!(
+        tool_names(child),
+        ["Bash", "Glob", "Grep", "Read"],
+        "its tools, no Task"
+    );
+    assert_eq!(child.model, "claude-sonnet-4-6", "model: sonnet, resolved");
+    assert_eq!(requests[0].model, "claude-sonnet-4-5");
+    let system = child.system[0].as_text().unwrap_or_default();
+    assert!(system.starts_with("You are a senior reviewer."), "{system}");
+    let first = last_user_text(child);
+    assert!(
+        first.contains("Review src/app.txt for bugs") && !first.contains("review my change"),
+        "its own context: {first}"
+    );
+
+    let records = records(&output);
+    let task_id = records
+        .iter()
+        .find_map(|record| {
+            record["message"]["content"]
+                .as_array()?
+                .iter()
+                .find(|block| block["name"] == "Task")
+                .map(|block| block["id"].as_str().unwrap_or_default().to_owned())
+        })
+        .unwrap();
+    let child_assistants = records
+        .iter()
+        .filter(|record| {
+            record["type"] == "assistant" && record["parent_tool_use_id"] == task_id.as_str()
+        })
+        .count();
+    assert_eq!(
+        child_assistants, 2,
+        "the subagent's messages carry the Task id"
+    );
+    let outcome = tool_result_record(&records, &task_id);
+    assert_eq!(outcome["parent_tool_use_id"], Value::Null);
+    assert_eq!(
+        outcome["message"]["content"][0]["content"],
+        "LGTM: one nit."
+    );
+    let report = &outcome["tool_use_result"];
+    assert_eq!(report["status"], "completed");
+    assert_eq!(report["agentType"], "code-reviewer");
+    assert_eq!(report["totalToolUseCount"], 1);
+
+    let session_id = result["session_id"].as_str().unwrap();
+    let all = jsonl_below(&workspace.home.join(".rudder/projects"));
+    let sidechain = all
+        .iter()
+        .find(|path| path.to_string_lossy().contains("/subagents/agent-"))
+        .unwrap_or_else(|| panic!("no sidechain transcript in {all:?}"));
+    assert!(
+        sidechain
+            .to_string_lossy()
+            .contains(&format!("/{session_id}/subagents/"))
+    );
+    let lines = transcript_lines(sidechain);
+    let chain: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["type"] == "user" || line["type"] == "assistant")
+        .collect();
+    assert_eq!(chain.len(), 4, "prompt, Read call, its result, report");
+    assert!(chain.iter().all(|line| line["isSidechain"] == true
+        && line["agentId"] == report["agentId"]
+        && line["sessionId"] == session_id));
+
+    let main = workspace.transcripts();
+    let forwarded = transcript_lines(&main[0])
+        .into_iter()
+        .filter(|line| {
+            line["type"] == "rudder-model-call" && line["purpose"] == "subagent:code-reviewer"
+        })
+        .count();
+    assert_eq!(
+        forwarded, 2,
+        "each subagent request is counted in the parent's transcript"
+    );
+    let models = result["modelUsage"].as_object().unwrap();
+    assert!(models.contains_key("claude-sonnet-4-5") && models.contains_key("claude-sonnet-4-6"));
+    let reported: u64 = server
+        .requests()
+        .iter()
+        .filter_map(|request| request.usage.as_ref().map(|usage| usage.output_tokens))
+        .sum();
+    assert_eq!(
+        result["usage"]["output_tokens"].as_u64(),
+        Some(reported),
+        "the parent's totals include the subagent's"
+    );
+    assert_prefixes_extend(&parent_requests(&server));
+}
+
+#[test]
+fn sibling_subagents_run_at_the_same_time() {
+    let workspace = project(&[("a.txt", "a\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "survey both", "content": [
+            task("Survey alpha", "Survey area alpha", "Explore"),
+            task("Survey beta", "Survey area beta", "Explore")]},
+        {"when": "Survey area alpha", "delay_ms": 2000, "content": [{"type": "text", "text": "alpha done"}]},
+        {"when": "Survey area beta", "delay_ms": 3000, "content": [{"type": "text", "text": "beta done"}]},
+        {"when": "alpha done", "content": [{"type": "text", "text": "Both surveyed."}]}
+    ])))
+    .unwrap();
+    let started = Instant::now();
+    let output = workspace
+        .rudder(&server)
+        .args(["-p", "survey both", "--output-format", "json", "--trust"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
+    assert_eq!(result["result"], "Both surveyed.", "{result}");
+    let last = last_user_text(model_requests(&server).last().unwrap());
+    assert!(
+        last.contains("alpha done") && last.contains("beta done"),
+        "{last}"
+    );
+    assert!(elapsed >= Duration::from_millis(3000), "{elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(4800),
+        "2 s and 3 s subagents side by side take about 3 s, not 5: {elapsed:?}"
+    );
+}
+
+#[test]
+fn a_looping_subagent_is_stopped_by_its_budget_and_the_parent_gets_its_partial_result() {
+    let workspace = project(&[("loop-marker.txt", "x\n")]);
+    let mut turns = vec![
+        json!({"when": "find the needle", "content": [
+            task("Find the needle", "Search everywhere for the needle", "Explore")]}),
+        json!({"when": "Search everywhere for the needle", "content": [
+            {"type": "text", "text": "Still searching (1)."},
+            {"type": "tool_use", "name": "LS", "input": {"path": workspace.path("")}}]}),
+    ];
+    for _ in 0..48 {
+        turns.push(json!({"when": "loop-marker.txt", "content": [
+            {"type": "text", "text": "Still searching."},
+            {"type": "tool_use", "name": "LS", "input": {"path": workspace.path("")}}]}));
+    }
+    turns.push(json!({"when": "partial result", "content": [
+        {"type": "text", "text": "The search ran out of budget."}]}));
+    let server = MockServer::spawn(scenario(json!(turns))).unwrap();
+    let output = workspace
+        .rudder(&server)
+        .env("RUDDER_SUBAGENT_TOKEN_BUDGET", "20000")
+        .args([
+            "-p",
+            "find the needle",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .arg("--trust")
+        .output()
+        .unwrap();
+    let result = result_of(&output);
+    assert_eq!(
+        result["result"], "The search ran out of budget.",
+        "{result}"
+    );
+
+    let children = model_requests(&server).len() - parent_requests(&server).len();
+    assert!(
+        (2..48).contains(&children),
+        "stopped after a few requests, not after the script ran out: {children}"
+    );
+    let records = records(&output);
+    let outcome = records
+        .iter()
+        .find(|record| record["type"] == "user" && record["tool_use_result"]["status"].is_string())
+        .unwrap();
+    let text = outcome["message"]["content"][0]["content"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.starts_with("Still searching (1)."), "{text}");
+    assert!(
+        text.contains("stopped after using") && text.contains("budget of 20000 tokens"),
+        "{text}"
+    );
+    assert_eq!(outcome["tool_use_result"]["status"], "stopped");
+    assert_ne!(
+        outcome["message"]["content"][0]["is_error"], true,
+        "a partial result is a result"
+    );
+}
+
+#[test]
+fn the_parents_cache_prefix_holds_across_a_command_a_skill_and_a_subagent() {
+    let workspace = project(&[("src/app.txt", "hello\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "Summarise what changed in src/app.txt", "content": [
+            {"type": "text", "text": "Changes summarised."}]},
+        {"when": "convert the report", "content": [
+            {"type": "tool_use", "name": "Skill", "input": {"skill": "pdf-tools"}}]},
+        {"when": "To extract text from", "content": [{"type": "text", "text": "Skill followed."}]},
+        {"when": "review my change", "content": [
+            task("Review the app", "Review src/app.txt for bugs", "code-reviewer")]},
+        {"when": "Review src/app.txt for bugs", "content": [{"type": "text", "text": "LGTM."}]},
+        {"when": "LGTM.", "content": [{"type": "text", "text": "Reviewed."}]}
+    ])))
+    .unwrap();
+    let mut command = workspace.rudder(&server);
+    command.args([
+        "--input-format",
+        "stream-json",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--trust",
+    ]);
+    let output = run_with_stdin(
+        &mut command,
+        &[
+            user_line("/changes src/app.txt"),
+            user_line("convert the report"),
+            user_line("review my change"),
+        ],
+    );
+    let results: Vec<Value> = records(&output)
+        .into_iter()
+        .filter(|record| record["type"] == "result")
+        .collect();
+    let texts: Vec<&str> = results
+        .iter()
+        .map(|result| result["result"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Changes summarised.", "Skill followed.", "Reviewed."],
+        "stderr: {}",
+        stderr(&output)
+    );
+    let parents = parent_requests(&server);
+    assert_eq!(parents.len(), 5);
+    assert_eq!(model_requests(&server).len(), 6);
+    assert_prefixes_extend(&parents);
+}

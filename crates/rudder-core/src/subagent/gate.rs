@@ -1,0 +1,254 @@
+//! The permission gate a subagent runs under: the session's own gate —
+//! same rules, same approver, same updates — narrowed by the subagent's
+//! definition, never widened.
+//!
+//! Narrowing, in order: a read-only type (Explore, Plan) refuses every
+//! call the policy would not let through plan mode with no rules at all;
+//! a tool listed only with scopes (`tools: Bash(npm run test:*)`) refuses
+//! calls outside those scopes; the definition's `permissionMode` decides
+//! in place of the session's mode, except that it never leaves plan mode
+//! and never enters bypassPermissions unless the session is already in it.
+//! What is left goes to the session's gate.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rudder_protocol::PermissionMode;
+use rudder_protocol::permission::PermissionUpdate;
+use serde_json::Value;
+
+use crate::permissions::{CallToCheck, Decision, PermissionGate};
+
+/// A session's gate narrowed for one subagent.
+pub struct SubagentGate {
+    base: Arc<dyn PermissionGate>,
+    /// The subagent type, for refusal messages.
+    agent_type: String,
+    read_only: bool,
+    /// Tool name → the scoped entries that limit it.
+    scopes: BTreeMap<String, Vec<String>>,
+    mode: Option<PermissionMode>,
+}
+
+impl SubagentGate {
+    /// Narrows `base` for subagent type `agent_type`. `tools` are the
+    /// definition's `tools` entries (a tool listed bare is not limited);
+    /// `mode` its `permissionMode`.
+    pub fn new(
+        base: Arc<dyn PermissionGate>,
+        agent_type: &str,
+        read_only: bool,
+        tools: Option<&[String]>,
+        mode: Option<PermissionMode>,
+    ) -> Self {
+        Self {
+            base,
+            agent_type: agent_type.to_owned(),
+            read_only,
+            scopes: scopes(tools.unwrap_or_default()),
+            mode,
+        }
+    }
+
+    /// The mode the subagent's calls are decided in.
+    fn effective_mode(&self) -> PermissionMode {
+        let session = self.base.mode();
+        match (session, self.mode) {
+            (_, None) | (PermissionMode::Plan, _) => session,
+            (PermissionMode::BypassPermissions, Some(mode)) => mode,
+            (_, Some(PermissionMode::BypassPermissions)) => session,
+            (_, Some(mode)) => mode,
+        }
+    }
+}
+
+/// The tool name of a rule entry: the text before `(`, with `Agent` read
+/// as `Task`.
+pub fn entry_tool(entry: &str) -> &str {
+    let name = entry.split('(').next().unwrap_or(entry).trim();
+    if name == "Agent" { "Task" } else { name }
+}
+
+/// Tool → scoped entries, for tools that are listed only with scopes.
+fn scopes(entries: &[String]) -> BTreeMap<String, Vec<String>> {
+    let mut scoped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let bare: Vec<&str> = entries
+        .iter()
+        .filter(|entry| {
+            let entry = entry.trim();
+            !entry.contains('(') || entry.ends_with("(*)") || entry.ends_with("()")
+        })
+        .map(|entry| entry_tool(entry))
+        .collect();
+    for entry in entries {
+        let tool = entry_tool(entry);
+        if entry.contains('(') && !bare.contains(&tool) {
+            scoped
+                .entry(tool.to_owned())
+                .or_default()
+                .push(entry.trim().to_owned());
+        }
+    }
+    scoped
+}
+
+impl PermissionGate for SubagentGate {
+    fn check(&self, call: CallToCheck<'_>) -> Decision {
+        if self.read_only
+            && let Some(reason) = self.base.read_only_refusal(call)
+        {
+            return Decision::Deny {
+                reason: format!(
+                    "The {} subagent only reads, and this call would not: {reason}",
+                    self.agent_type
+                ),
+            };
+        }
+        if let Some(scope) = self.scopes.get(call.tool_name)
+            && !self.base.within_scope(scope, call)
+        {
+            return Decision::Deny {
+                reason: format!(
+                    "The {} subagent may use {} only as {}",
+                    self.agent_type,
+                    call.tool_name,
+                    scope.join(", ")
+                ),
+            };
+        }
+        match self.mode {
+            Some(_) if self.effective_mode() != self.base.mode() => {
+                self.base.check_in_mode(self.effective_mode(), call)
+            }
+            _ => self.base.check(call),
+        }
+    }
+
+    fn apply(&self, update: &PermissionUpdate) {
+        self.base.apply(update);
+    }
+
+    fn mode(&self) -> PermissionMode {
+        self.effective_mode()
+    }
+
+    fn sandbox_prefix(&self, input: &Value, cwd: &Path) -> Option<Vec<String>> {
+        self.base.sandbox_prefix(input, cwd)
+    }
+
+    fn removes_tool(&self, tool_name: &str) -> bool {
+        self.base.removes_tool(tool_name)
+    }
+
+    fn check_with_allow(&self, label: &str, extra: &[String], call: CallToCheck<'_>) -> Decision {
+        match self.check(call) {
+            Decision::Deny { reason } => Decision::Deny { reason },
+            _ => self.base.check_with_allow(label, extra, call),
+        }
+    }
+
+    fn read_only_refusal(&self, call: CallToCheck<'_>) -> Option<String> {
+        self.base.read_only_refusal(call)
+    }
+
+    fn within_scope(&self, scope: &[String], call: CallToCheck<'_>) -> bool {
+        self.base.within_scope(scope, call)
+    }
+
+    fn check_in_mode(&self, mode: PermissionMode, call: CallToCheck<'_>) -> Decision {
+        self.base.check_in_mode(mode, call)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rudder_policy::PolicyBuilder;
+    use serde_json::json;
+
+    use crate::permissions::PolicyGate;
+
+    fn base(dir: &Path, mode: PermissionMode) -> Arc<dyn PermissionGate> {
+        let (policy, errors) = PolicyBuilder::new(dir, dir).mode(mode).build();
+        assert!(errors.is_empty(), "{errors:?}");
+        Arc::new(PolicyGate::new(policy, None))
+    }
+
+    fn bash<'a>(input: &'a Value, dir: &'a Path) -> CallToCheck<'a> {
+        CallToCheck {
+            tool_name: "Bash",
+            input,
+            read_only: false,
+            cwd: dir,
+        }
+    }
+
+    #[test]
+    fn a_read_only_agent_refuses_writes_even_when_bypassing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let gate = SubagentGate::new(
+            base(&dir, PermissionMode::BypassPermissions),
+            "Explore",
+            true,
+            None,
+            None,
+        );
+        let write = json!({"command": "rm -rf build"});
+        let decision = gate.check(bash(&write, &dir));
+        assert!(
+            matches!(&decision, Decision::Deny { reason } if reason.contains("Explore subagent only reads")),
+            "{decision:?}"
+        );
+        let read = json!({"command": "git log --oneline -3"});
+        assert!(gate.check(bash(&read, &dir)).is_allow());
+    }
+
+    #[test]
+    fn scoped_tools_limit_but_never_grant() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let tools = vec!["Read".to_owned(), "Bash(npm run test:*)".to_owned()];
+        let gate = SubagentGate::new(
+            base(&dir, PermissionMode::Default),
+            "test-runner",
+            false,
+            Some(&tools),
+            None,
+        );
+        let outside = json!({"command": "npm publish"});
+        assert!(matches!(
+            gate.check(bash(&outside, &dir)),
+            Decision::Deny { reason } if reason.contains("only as Bash(npm run test:*)")
+        ));
+        let inside = json!({"command": "npm run test -- --ci"});
+        assert!(
+            matches!(gate.check(bash(&inside, &dir)), Decision::Ask { .. }),
+            "in scope, but the session's rules still decide"
+        );
+    }
+
+    #[test]
+    fn a_definition_mode_never_escalates_to_bypass_or_leaves_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let gate = |session, agent| {
+            SubagentGate::new(base(&dir, session), "x", false, None, Some(agent)).mode()
+        };
+        use PermissionMode::*;
+        assert_eq!(gate(Default, AcceptEdits), AcceptEdits);
+        assert_eq!(gate(Default, BypassPermissions), Default);
+        assert_eq!(gate(Plan, AcceptEdits), Plan);
+        assert_eq!(gate(BypassPermissions, AcceptEdits), AcceptEdits);
+    }
+
+    #[test]
+    fn entries_name_their_tool() {
+        assert_eq!(entry_tool("Bash(git log:*)"), "Bash");
+        assert_eq!(entry_tool(" Read "), "Read");
+        assert_eq!(entry_tool("Agent(Explore)"), "Task");
+        let entries = vec!["Bash(git:*)".to_owned(), "Bash".to_owned()];
+        assert!(scopes(&entries).is_empty(), "a bare entry lifts the scope");
+    }
+}
