@@ -173,6 +173,10 @@ pub struct Args {
     #[arg(long)]
     pub agents: Option<String>,
 
+    /// Load no custom slash commands and no skills.
+    #[arg(long)]
+    pub disable_slash_commands: bool,
+
     /// Extra `anthropic-beta` header values, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub betas: Vec<String>,

@@ -222,6 +222,16 @@ fn read_agent_file(
     )
 }
 
+/// Subagent types from `--agents`-shaped JSON — also what the Agent SDK
+/// sends in its `initialize` request: the definitions (scope
+/// [`DefinitionScope::Cli`]) and the problems found (malformed JSON,
+/// entries without a description or prompt, which are skipped).
+pub fn agents_from_json(json: &str) -> (Vec<AgentDef>, Vec<ConfigError>) {
+    let mut warnings = Vec::new();
+    let agents = parse_cli_agents(json, &mut warnings);
+    (agents, warnings)
+}
+
 /// Parses `--agents` JSON: `{"name": {"description", "prompt", "tools"?, …}}`.
 fn parse_cli_agents(json: &str, warnings: &mut Vec<ConfigError>) -> Vec<AgentDef> {
     let flag = Path::new("--agents");
@@ -296,4 +306,27 @@ fn build(
         scope,
         path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_agents_parse_like_the_flag_and_report_bad_entries() {
+        let (agents, warnings) = agents_from_json(
+            r#"{"greeter": {"description": "Greets", "prompt": "Say hi.", "tools": ["Read"],
+                "model": "haiku", "skills": ["x"], "memory": "user"},
+               "broken": {"description": "No prompt"}}"#,
+        );
+        assert_eq!(agents.len(), 1);
+        assert_eq!(agents[0].name, "greeter");
+        assert_eq!(agents[0].scope, DefinitionScope::Cli);
+        assert_eq!(agents[0].model, Some(AgentModel::Haiku));
+        assert_eq!(agents[0].tools.as_deref(), Some(&["Read".to_owned()][..]));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let (none, warnings) = agents_from_json("{not json");
+        assert!(none.is_empty());
+        assert_eq!(warnings.len(), 1);
+    }
 }

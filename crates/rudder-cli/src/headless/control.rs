@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use rudder_config::agents::AgentModel;
+use rudder_config::agents::{AgentDef, AgentModel, agents_from_json};
 use rudder_core::SessionConfig;
 use rudder_core::permissions::Approver;
 use rudder_protocol::headless::{
@@ -164,13 +164,7 @@ pub fn initialize_response(config: &SessionConfig, output_styles: &[String]) -> 
         .agents
         .agents
         .iter()
-        .map(|agent| {
-            let mut entry = json!({"name": agent.name, "description": agent.description});
-            if let Some(model) = &agent.model {
-                entry["model"] = json!(model_name(model));
-            }
-            entry
-        })
+        .map(agent_entry)
         .collect();
     json!({
         "commands": rudder_core::commands::command_infos(&config.catalog),
@@ -191,4 +185,40 @@ fn model_name(model: &AgentModel) -> &str {
         AgentModel::Inherit => "inherit",
         AgentModel::Id(id) => id,
     }
+}
+
+/// The subagent types of an `initialize` request (its `agents` object, in
+/// `--agents` form), also merged into the `initialize` answer. Entries that
+/// do not parse are reported on stderr and skipped. Empty for any other
+/// request.
+pub fn take_sdk_agents(request: &ControlRequest, initialize: &mut Value) -> Vec<AgentDef> {
+    let is_initialize =
+        request.request.get("subtype").and_then(Value::as_str) == Some("initialize");
+    let Some(agents) = request.request.get("agents").filter(|_| is_initialize) else {
+        return Vec::new();
+    };
+    if agents.is_null() {
+        return Vec::new();
+    }
+    let (agents, problems) = agents_from_json(&agents.to_string());
+    for problem in &problems {
+        eprintln!("rudder: initialize: {problem}");
+    }
+    if let Some(listed) = initialize.get_mut("agents").and_then(Value::as_array_mut) {
+        for agent in &agents {
+            listed.retain(|entry| entry["name"] != agent.name.as_str());
+            listed.push(agent_entry(agent));
+        }
+        listed.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    }
+    agents
+}
+
+/// One subagent type as the `initialize` answer lists it.
+fn agent_entry(agent: &AgentDef) -> Value {
+    let mut entry = json!({"name": agent.name, "description": agent.description});
+    if let Some(model) = &agent.model {
+        entry["model"] = json!(model_name(model));
+    }
+    entry
 }

@@ -107,7 +107,9 @@ pub fn records_for(
                 .content
                 .iter()
                 .any(|block| matches!(block, ContentBlock::ToolResult { .. }));
-            if !has_results && !options.replay_user_messages {
+            // A prompt is echoed only on request; a subagent's prompt is
+            // part of its output (`parent_tool_use_id` names its Task call).
+            if !has_results && !options.replay_user_messages && parent_tool_use_id.is_none() {
                 return Vec::new();
             }
             vec![OutputRecord::User(UserRecord {

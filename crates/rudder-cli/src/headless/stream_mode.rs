@@ -6,10 +6,13 @@
 //! turn loop. Closing stdin ends the session after the current turn; a
 //! signal ends it at once (the running turn is cancelled). Each message
 //! goes through `Session::submit`, so `/compact` and the other slash
-//! commands work.
+//! commands work. Subagent types the SDK defines in `initialize` reach the
+//! session through the same queue, so they are in place before the first
+//! prompt.
 
 use std::sync::{Arc, Mutex};
 
+use rudder_config::agents::AgentDef;
 use rudder_core::Session;
 use rudder_core::checkpoint::CheckpointStore;
 use rudder_core::permissions::PermissionGate;
@@ -28,6 +31,14 @@ use super::mcp_control::{self, McpControl};
 use super::output::Stdout;
 use super::session_commands;
 use crate::exit::Exit;
+
+/// What the reader hands to the turn loop, in arrival order.
+enum Input {
+    /// A user message: one turn.
+    Prompt(Message),
+    /// Subagent types from the SDK's `initialize`.
+    Agents(Vec<AgentDef>),
+}
 
 /// The streams and services the stdin reader answers with.
 pub struct StreamIo {
@@ -51,7 +62,7 @@ pub async fn run(
 ) -> Exit {
     let current_turn: Arc<Mutex<CancellationToken>> =
         Arc::new(Mutex::new(CancellationToken::new()));
-    let (prompts, mut queue) = mpsc::unbounded_channel::<Message>();
+    let (prompts, mut queue) = mpsc::unbounded_channel::<Input>();
     let pending = Arc::clone(&io.pending);
     let reader = tokio::spawn(read_stdin(
         io,
@@ -66,8 +77,15 @@ pub async fn run(
             next = queue.recv() => next,
             () = ending.cancelled() => None,
         };
-        let Some(message) = next else {
+        let Some(input) = next else {
             break;
+        };
+        let message = match input {
+            Input::Prompt(message) => message,
+            Input::Agents(agents) => {
+                session.add_agents(agents);
+                continue;
+            }
         };
         let cancel = ending.turn_token();
         if let Ok(mut slot) = current_turn.lock() {
@@ -91,7 +109,7 @@ pub async fn run(
 async fn read_stdin(
     io: StreamIo,
     current_turn: Arc<Mutex<CancellationToken>>,
-    prompts: mpsc::UnboundedSender<Message>,
+    prompts: mpsc::UnboundedSender<Input>,
     (gate, checkpoints): (Arc<dyn PermissionGate>, Option<Arc<CheckpointStore>>),
     context: ContextView,
 ) {
@@ -99,7 +117,7 @@ async fn read_stdin(
         out,
         pending,
         mcp,
-        initialize,
+        mut initialize,
     } = io;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -117,11 +135,15 @@ async fn read_stdin(
         };
         match record {
             InputRecord::User { message, .. } => {
-                if prompts.send(message).is_err() {
+                if prompts.send(Input::Prompt(message)).is_err() {
                     break;
                 }
             }
             InputRecord::ControlRequest(request) => {
+                let agents = control::take_sdk_agents(&request, &mut initialize);
+                if !agents.is_empty() && prompts.send(Input::Agents(agents)).is_err() {
+                    break;
+                }
                 let answer = if request.request.get("subtype").and_then(Value::as_str)
                     == Some("rewind_files")
                 {

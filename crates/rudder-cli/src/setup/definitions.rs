@@ -3,18 +3,19 @@
 //! discovered with the folder's trust answer and turned into a
 //! [`Catalog`] and the system prompt's style.
 //!
-//! Which agent-implemented tools are offered follows `--tools` like the
-//! built-in ones: a list that does not name `Task` (or `Agent`) or `Skill`
-//! leaves it out. Subagent token budgets come from
+//! `--disable-slash-commands` leaves commands and skills out (built-in
+//! commands stay). Which agent-implemented tools are offered follows
+//! `--tools` like the built-in ones: a list that does not name `Task` (or
+//! `Agent`) or `Skill` leaves it out. Subagent token budgets come from
 //! `RUDDER_SUBAGENT_TOKEN_BUDGET` (per subagent) and
 //! `RUDDER_SESSION_SUBAGENT_TOKEN_BUDGET` (all subagents of a session),
 //! documented in docs/commands-skills-agents.md.
 
 use rudder_config::agents::discover_agents;
-use rudder_config::commands::discover_commands;
+use rudder_config::commands::{CommandSet, discover_commands};
 use rudder_config::output_styles::discover_output_styles;
 use rudder_config::settings::{Settings, WithheldKey};
-use rudder_config::skills::discover_skills;
+use rudder_config::skills::{SkillSet, discover_skills};
 use rudder_config::{ConfigPaths, SourceSet};
 use rudder_core::catalog::{Catalog, ModelAliases, SubagentLimits};
 
@@ -56,6 +57,8 @@ pub struct DefinitionSources<'a> {
     pub cli_agents: Option<&'a str>,
     /// `--tools`, when given.
     pub tools_flag: Option<&'a str>,
+    /// `--disable-slash-commands`: no custom commands, no skills.
+    pub no_commands: bool,
     /// The merged settings (`outputStyle`).
     pub settings: &'a Settings,
     /// Variable lookup (settings `env` over the process).
@@ -66,8 +69,14 @@ pub struct DefinitionSources<'a> {
 
 /// Discovers every definition.
 pub fn load(from: &DefinitionSources<'_>) -> Definitions {
-    let commands = discover_commands(from.paths, from.sources, from.trusted);
-    let skills = discover_skills(from.paths, from.sources, from.trusted);
+    let (commands, skills) = if from.no_commands {
+        (CommandSet::default(), SkillSet::default())
+    } else {
+        (
+            discover_commands(from.paths, from.sources, from.trusted),
+            discover_skills(from.paths, from.sources, from.trusted),
+        )
+    };
     let agents = discover_agents(from.paths, from.sources, from.cli_agents, from.trusted);
     let styles = discover_output_styles(from.paths, from.sources);
     let mut notices: Vec<String> = commands

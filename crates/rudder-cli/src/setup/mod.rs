@@ -185,6 +185,7 @@ impl Setup {
             trusted,
             cli_agents: args.agents.as_deref(),
             tools_flag: args.tools.as_deref(),
+            no_commands: args.disable_slash_commands,
             settings: &loaded.settings,
             lookup: &lookup,
             models: chosen.subagent_models.clone(),

@@ -13,7 +13,9 @@ use serde_json::json;
 
 use super::support::Workspace;
 
-fn sdk_available() -> bool {
+/// Whether the SDK is installed (a missing SDK fails under
+/// `RUDDER_REQUIRE_PY_SDKS=1`).
+pub(super) fn sdk_available() -> bool {
     let found = Command::new("python3")
         .args(["-c", "import claude_agent_sdk"])
         .status()

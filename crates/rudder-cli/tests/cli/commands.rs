@@ -322,3 +322,30 @@ fn a_skill_is_listed_by_description_and_loaded_in_full_by_the_skill_tool() {
     );
     super::support::assert_prefixes_extend(&requests);
 }
+
+#[test]
+fn disabled_slash_commands_are_sent_as_text_and_skills_are_not_offered() {
+    let workspace = project(&[("a.txt", "a\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "/changes a.txt", "content": [{"type": "text", "text": "Just text."}]}
+    ])))
+    .unwrap();
+    let output = workspace
+        .rudder(&server)
+        .args([
+            "-p",
+            "/changes a.txt",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .args(["--trust", "--disable-slash-commands"])
+        .output()
+        .unwrap();
+    let result = result_of(&output);
+    assert_eq!(result["result"], "Just text.", "{result}");
+    let init = &records(&output)[0];
+    assert_eq!(names(&init["skills"]), Vec::<String>::new());
+    assert!(!names(&init["tools"]).contains(&"Skill".to_owned()));
+    assert!(names(&init["slash_commands"]).contains(&"cost".to_owned()));
+}

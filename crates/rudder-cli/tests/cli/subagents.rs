@@ -144,6 +144,14 @@ fn a_custom_agent_works_in_its_own_context_with_its_own_tools_and_transcript() {
         child_assistants, 2,
         "the subagent's messages carry the Task id"
     );
+    assert!(
+        records.iter().any(|record| record["type"] == "user"
+            && record["parent_tool_use_id"] == task_id.as_str()
+            && record["message"]
+                .to_string()
+                .contains("Review src/app.txt for bugs")),
+        "the subagent's prompt is shown with the Task id"
+    );
     let outcome = tool_result_record(&records, &task_id);
     assert_eq!(outcome["parent_tool_use_id"], Value::Null);
     assert_eq!(
@@ -348,4 +356,54 @@ fn the_parents_cache_prefix_holds_across_a_command_a_skill_and_a_subagent() {
     assert_eq!(parents.len(), 5);
     assert_eq!(model_requests(&server).len(), 6);
     assert_prefixes_extend(&parents);
+}
+
+/// Subagent types defined through the Python Agent SDK (sent in
+/// `initialize`) run through Task, and `initialize` lists commands and
+/// agents. Skipped like the other SDK check when the SDK is missing.
+#[test]
+fn the_python_agent_sdk_defines_an_agent_and_sees_the_listings() {
+    if !super::agent_sdk::sdk_available() {
+        return;
+    }
+    let workspace = project(&[("a.txt", "a\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "delegate the greeting", "content": [task("Greet", "Greet Ada warmly", "greeter")]},
+        {"when": "Greet Ada warmly", "content": [{"type": "text", "text": "Hello, Ada!"}]},
+        {"when": "Hello, Ada!", "content": [{"type": "text", "text": "Greeted."}]}
+    ])))
+    .unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/py/agent_sdk_subagents.py"
+    );
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rudder"))
+        .arg(&workspace.repo)
+        .env("ANTHROPIC_BASE_URL", server.base_url())
+        .env("RUDDER_HOME", workspace.home.join(".rudder"))
+        .env("HOME", &workspace.home)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the Agent SDK run failed\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let requests = model_requests(&server);
+    assert_eq!(requests.len(), 3);
+    assert!(
+        last_user_text(&requests[0]).contains("- greeter: Greets people by name"),
+        "the SDK's agent is in the frozen listing"
+    );
+    assert_eq!(requests[1].model, "claude-haiku-4-5");
+    assert!(
+        requests[1].system[0]
+            .as_text()
+            .unwrap_or_default()
+            .starts_with("You greet people.")
+    );
+    assert_eq!(tool_names(&requests[1]), ["Read"]);
 }

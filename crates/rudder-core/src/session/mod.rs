@@ -197,6 +197,10 @@ pub struct Session {
     mcp_frozen: bool,
     /// What this session's model knows about MCP tools and servers.
     mcp_told: crate::mcp::Told,
+    /// The first message's context before the catalog listing (environment,
+    /// memory, SessionStart hook context), to rebuild `pending_context`
+    /// when definitions are added before it is sent.
+    context_parts: Vec<String>,
     /// Set when this session is a subagent's.
     subagent: Option<Link>,
     /// The token budget shared by the session's subagents.
@@ -278,15 +282,16 @@ impl Session {
             },
             mcp_frozen: false,
             mcp_told: crate::mcp::Told::default(),
+            context_parts: first_blocks,
             subagent: None,
         };
-        let mut blocks = first_blocks;
-        blocks.extend(hook_points::session_start(&session, source).await);
-        blocks.extend(session.config.catalog.context_listing(
-            agent_tools::offered(&session.frame.tools, agent_tools::TASK),
-            agent_tools::offered(&session.frame.tools, agent_tools::SKILL),
+        let hooked = hook_points::session_start(&session, source).await;
+        session.context_parts.extend(hooked);
+        session.pending_context = Some(first_context(
+            &session.context_parts,
+            &session.config.catalog,
+            &session.frame,
         ));
-        session.pending_context = Some(prompt::system_reminder(&blocks.join("\n\n")));
         session.refresh_context_view();
         session
             .deps
@@ -413,6 +418,7 @@ impl Session {
             },
             mcp_frozen: true,
             mcp_told: crate::mcp::Told::default(),
+            context_parts: Vec::new(),
             subagent: None,
         };
         session.mark_frame_mcp_tools_known();
@@ -456,8 +462,35 @@ impl Session {
             steer: SteerInbox::default(),
             context: context::ContextState::default(),
             mcp_told: crate::mcp::Told::default(),
+            context_parts: Vec::new(),
             subagent: parts.subagent,
             budget: parts.budget,
+        }
+    }
+
+    /// Adds subagent types defined after the session started (the Agent
+    /// SDK sends them in `initialize`); a type of the same name is
+    /// replaced. They are listed in the first user message while it has
+    /// not been sent yet; later they can still be started, unlisted.
+    pub fn add_agents(&mut self, agents: Vec<rudder_config::agents::AgentDef>) {
+        if agents.is_empty() {
+            return;
+        }
+        let catalog = Arc::make_mut(&mut self.config.catalog);
+        for agent in agents {
+            catalog
+                .agents
+                .agents
+                .retain(|known| known.name != agent.name);
+            catalog.agents.agents.push(agent);
+        }
+        catalog.agents.agents.sort_by(|a, b| a.name.cmp(&b.name));
+        if self.pending_context.is_some() && !self.context_parts.is_empty() {
+            self.pending_context = Some(first_context(
+                &self.context_parts,
+                &self.config.catalog,
+                &self.frame,
+            ));
         }
     }
 
@@ -592,6 +625,17 @@ fn checkpoint_store(config: &SessionConfig) -> Option<Arc<CheckpointStore>> {
             CheckpointLimits::default(),
         ))
     })
+}
+
+/// The first user message's context: `parts` and the catalog's listing of
+/// what the frame offers, in one `<system-reminder>` block.
+fn first_context(parts: &[String], catalog: &Catalog, frame: &RequestFrame) -> String {
+    let mut context = parts.to_vec();
+    context.extend(catalog.context_listing(
+        agent_tools::offered(&frame.tools, agent_tools::TASK),
+        agent_tools::offered(&frame.tools, agent_tools::SKILL),
+    ));
+    prompt::system_reminder(&context.join("\n\n"))
 }
 
 /// The transcript record freezing `frame`.
