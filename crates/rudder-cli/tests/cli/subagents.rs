@@ -407,3 +407,76 @@ fn the_python_agent_sdk_defines_an_agent_and_sees_the_listings() {
     );
     assert_eq!(tool_names(&requests[1]), ["Read"]);
 }
+
+/// SubagentStop hooks (matched on the subagent type) run where a subagent
+/// would end, see its id, type and transcript, and can keep it going;
+/// UserPromptSubmit hooks see the person's prompt, not the Task prompt.
+#[test]
+fn subagent_stop_hooks_see_the_subagent_and_can_keep_it_going() {
+    use super::hook_support::{group, script, user_hooks};
+    let workspace = project(&[("src/app.txt", "hello\n")]);
+    let seen = workspace.home.join("subagent-stop.jsonl");
+    let prompts = workspace.home.join("prompts.jsonl");
+    let stop = script(
+        &workspace,
+        "subagent-stop.sh",
+        &format!(
+            "cat >> {seen}\necho >> {seen}\nif [ ! -f {seen}.once ]; then touch {seen}.once; \
+             echo '{{\"decision\": \"block\", \"reason\": \"Also check the tests.\"}}'; fi\n",
+            seen = seen.display()
+        ),
+    );
+    let log_prompt = script(
+        &workspace,
+        "prompt.sh",
+        &format!("cat >> {0}\necho >> {0}\n", prompts.display()),
+    );
+    user_hooks(
+        &workspace,
+        json!({
+            "SubagentStop": [group(Some("code-reviewer"), &stop, None), group(Some("Explore"), "false", None)],
+            "UserPromptSubmit": [group(None, &log_prompt, None)]
+        }),
+    );
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "review my change", "content": [task("Review the app", "Review src/app.txt for bugs", "code-reviewer")]},
+        {"when": "Review src/app.txt for bugs", "content": [{"type": "text", "text": "Looks fine."}]},
+        {"when": "Also check the tests.", "content": [{"type": "text", "text": "Tests look fine too."}]},
+        {"when": "Tests look fine too.", "content": [{"type": "text", "text": "Reviewed."}]}
+    ])))
+    .unwrap();
+    let output = workspace
+        .rudder(&server)
+        .args(["-p", "review my change", "--output-format", "json"])
+        .output()
+        .unwrap();
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
+    assert_eq!(result["result"], "Reviewed.", "{result}");
+
+    let runs: Vec<Value> = std::fs::read_to_string(&seen)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 2, "blocked once, then let it stop: {runs:?}");
+    assert_eq!(runs[0]["hook_event_name"], "SubagentStop");
+    assert_eq!(runs[0]["stop_hook_active"], false);
+    assert_eq!(runs[1]["stop_hook_active"], true);
+    assert_eq!(runs[0]["agent_type"], "code-reviewer");
+    assert!(
+        runs[0]["agent_transcript_path"]
+            .as_str()
+            .unwrap()
+            .contains("/subagents/agent-")
+    );
+    assert_eq!(
+        runs[0]["transcript_path"].as_str().unwrap(),
+        workspace.transcripts()[0].display().to_string(),
+        "hooks are told the session's transcript"
+    );
+    let prompts = std::fs::read_to_string(&prompts).unwrap();
+    assert_eq!(prompts.lines().filter(|line| !line.is_empty()).count(), 1);
+    assert!(prompts.contains("review my change"));
+}

@@ -15,7 +15,13 @@
 //! - Stop: a block makes the turn go on with the reason as the next user
 //!   message; the hook then sees `stop_hook_active: true`. At most
 //!   [`MAX_STOP_CONTINUATIONS`] times per turn, so a hook that always
-//!   blocks cannot hold the session forever.
+//!   blocks cannot hold the session forever. In a subagent's session the
+//!   same point runs the SubagentStop hooks (matched on the subagent type,
+//!   with `agent_id`, `agent_type` and `agent_transcript_path`), and a
+//!   block keeps the subagent going.
+//! - A subagent's first message is the Task call's prompt, not a person's:
+//!   UserPromptSubmit does not run for it, nor SessionStart and SessionEnd
+//!   for its session.
 //! - SessionEnd (reason `other` for the end of a headless run): runs with
 //!   every hook's timeout bounded by [`SESSION_END_BUDGET`]; it cannot
 //!   block.
@@ -72,6 +78,9 @@ pub(super) async fn user_prompt_submit(
     mut prompt: Vec<ContentBlock>,
     cancel: &CancellationToken,
 ) -> Result<Vec<ContentBlock>, TurnStop> {
+    if session.subagent_link().is_some() {
+        return Ok(prompt);
+    }
     let text = prompt
         .iter()
         .filter_map(ContentBlock::as_text)
@@ -104,8 +113,20 @@ pub(super) async fn stop(
     continuations: u32,
     cancel: &CancellationToken,
 ) -> StopVerdict {
-    let input = HookInput::Stop {
-        stop_hook_active: continuations > 0,
+    let input = match session.subagent_link() {
+        None => HookInput::Stop {
+            stop_hook_active: continuations > 0,
+        },
+        Some(link) => HookInput::SubagentStop {
+            stop_hook_active: continuations > 0,
+            agent_id: Some(link.agent_id.clone()),
+            agent_type: Some(link.agent_type.clone()),
+            agent_transcript_path: session
+                .log
+                .lock()
+                .ok()
+                .and_then(|log| log.transcript_path().map(ToOwned::to_owned)),
+        },
     };
     let report = hook_run::run(session, &input, None, cancel).await;
     if !report.outcome.continue_session || cancel.is_cancelled() {
@@ -122,13 +143,18 @@ pub(super) async fn stop(
         session.deps.events.notice(
             NoticeLevel::Warning,
             format!(
-                "a Stop hook blocked the end of the turn {} times; ending it anyway ({reason})",
+                "a {} hook blocked the end of the turn {} times; ending it anyway ({reason})",
+                input.event().as_str(),
                 continuations + 1
             ),
         );
         return StopVerdict::Stop;
     }
-    StopVerdict::Continue(format!("{STOP_FEEDBACK_PREFIX}\n{reason}"))
+    let feedback = match session.subagent_link() {
+        None => format!("{STOP_FEEDBACK_PREFIX}\n{reason}"),
+        Some(_) => format!("SubagentStop hook feedback:\n{reason}"),
+    };
+    StopVerdict::Continue(feedback)
 }
 
 /// Runs the SessionEnd hooks within [`SESSION_END_BUDGET`].

@@ -47,8 +47,13 @@ pub(super) async fn run(
         return HookReport::default();
     }
     let config = &session.config;
-    let transcript_path = session
-        .log
+    // A subagent's hooks are told the session's transcript, as Claude Code
+    // does; its own is in SubagentStop's `agent_transcript_path`.
+    let log = match session.subagent_link() {
+        Some(link) => &link.parent_log,
+        None => &session.log,
+    };
+    let transcript_path = log
         .lock()
         .ok()
         .and_then(|log| log.transcript_path().map(ToOwned::to_owned))

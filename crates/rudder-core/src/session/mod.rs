@@ -594,7 +594,9 @@ impl Session {
     /// [`Session::shutdown`], telling the SessionEnd hooks why (`clear`,
     /// `prompt_input_exit`, …).
     pub async fn end(&mut self, reason: SessionEndReason) {
-        hook_points::session_end(self, reason).await;
+        if self.subagent.is_none() {
+            hook_points::session_end(self, reason).await;
+        }
         self.tool_state.shells.kill_all().await;
         if let Some(mcp) = &self.deps.mcp {
             mcp.shutdown().await;

@@ -93,35 +93,62 @@ fn scopes(entries: &[String]) -> BTreeMap<String, Vec<String>> {
     scoped
 }
 
-impl PermissionGate for SubagentGate {
-    fn check(&self, call: CallToCheck<'_>) -> Decision {
+impl SubagentGate {
+    /// The definition's refusal of `call`, before any rule is consulted.
+    fn narrowed(&self, call: CallToCheck<'_>) -> Option<Decision> {
         if self.read_only
             && let Some(reason) = self.base.read_only_refusal(call)
         {
-            return Decision::Deny {
+            return Some(Decision::Deny {
                 reason: format!(
                     "The {} subagent only reads, and this call would not: {reason}",
                     self.agent_type
                 ),
-            };
+            });
         }
         if let Some(scope) = self.scopes.get(call.tool_name)
             && !self.base.within_scope(scope, call)
         {
-            return Decision::Deny {
+            return Some(Decision::Deny {
                 reason: format!(
                     "The {} subagent may use {} only as {}",
                     self.agent_type,
                     call.tool_name,
                     scope.join(", ")
                 ),
-            };
+            });
         }
-        match self.mode {
-            Some(_) if self.effective_mode() != self.base.mode() => {
-                self.base.check_in_mode(self.effective_mode(), call)
-            }
-            _ => self.base.check(call),
+        None
+    }
+
+    /// Whether the definition's mode replaces the session's.
+    fn own_mode(&self) -> Option<PermissionMode> {
+        let mode = self.effective_mode();
+        (mode != self.base.mode()).then_some(mode)
+    }
+}
+
+impl PermissionGate for SubagentGate {
+    fn check(&self, call: CallToCheck<'_>) -> Decision {
+        if let Some(refusal) = self.narrowed(call) {
+            return refusal;
+        }
+        match self.own_mode() {
+            Some(mode) => self.base.check_in_mode(mode, call),
+            None => self.base.check(call),
+        }
+    }
+
+    /// A PreToolUse hook's allow skips the prompt as for the session, never
+    /// the definition's narrowing (nor, in the definition's own mode, the
+    /// rules of that mode).
+    fn check_hook_allowed(&self, call: CallToCheck<'_>) -> Decision {
+        if let Some(refusal) = self.narrowed(call) {
+            return refusal;
+        }
+        match self.own_mode() {
+            Some(mode) => self.base.check_in_mode(mode, call),
+            None => self.base.check_hook_allowed(call),
         }
     }
 

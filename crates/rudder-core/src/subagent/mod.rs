@@ -100,6 +100,8 @@ pub(crate) struct Link {
     pub tool_use_id: String,
     /// The subagent's id (`agentId` of its transcript lines).
     pub agent_id: String,
+    /// Its type (the SubagentStop hooks' matcher subject).
+    pub agent_type: String,
     /// The session's subagent budget.
     pub budget: Arc<SubagentBudget>,
     /// The parent's log, for the session-wide cost.

@@ -251,6 +251,7 @@ async fn start_child(
         subagent: Some(Link {
             tool_use_id: tool_use_id.to_owned(),
             agent_id,
+            agent_type: agent.name.clone(),
             budget: Arc::clone(session.budget()),
             parent_log: Arc::clone(session.log()),
             max_budget_usd: parent.max_budget_usd,
