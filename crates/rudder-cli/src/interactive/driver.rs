@@ -78,14 +78,15 @@ impl Inner {
         turn.context = session.context_view();
     }
 
-    /// Runs `prompt` as a turn, then any steered message the turn did not
+    /// Runs `prompt` as a turn — a slash command when it starts with one
+    /// ([`Session::submit`]) — then any steered message the turn did not
     /// deliver as the next one.
     async fn run_turns(self: Arc<Self>, mut prompt: Vec<ContentBlock>) {
         let mut session = self.session.lock().await;
         loop {
             let cancel = CancellationToken::new();
             self.turn().cancel = cancel.clone();
-            let outcome = session.run_turn(prompt, &cancel).await;
+            let outcome = session.submit(prompt, &cancel).await;
             let left = {
                 let mut turn = self.turn();
                 let left = turn.inbox.take();

@@ -27,7 +27,7 @@ use std::time::SystemTime;
 use rudder_core::{EventSink, Session, SessionDeps};
 use rudder_protocol::AgentEvent;
 use rudder_protocol::event::NoticeLevel;
-use rudder_tui::{Choice, StatusLineCommand, StatusSnapshot, TuiOptions, choose};
+use rudder_tui::{Choice, CustomCommand, StatusLineCommand, StatusSnapshot, TuiOptions, choose};
 use tokio::sync::mpsc;
 
 use crate::args::Args;
@@ -115,6 +115,13 @@ pub async fn run(mut args: Args) -> Exit {
             .prompt
             .clone()
             .filter(|prompt| !prompt.trim().is_empty()),
+        custom_commands: rudder_core::commands::command_infos(&setup.config.catalog)
+            .into_iter()
+            .map(|command| CustomCommand {
+                name: command.name,
+                description: command.description,
+            })
+            .collect(),
         ..TuiOptions::default()
     };
     let started = match setup.start {

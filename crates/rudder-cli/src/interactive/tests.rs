@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rudder_config::ConfigPaths;
+use rudder_config::commands::discover_commands;
+use rudder_config::{ConfigPaths, SourceSet};
 use rudder_core::approvals::PermissionStore;
+use rudder_core::catalog::Catalog;
 use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PolicyGate;
 use rudder_core::prompt::SystemPromptOptions;
@@ -115,7 +117,7 @@ impl Harness {
                 false,
             )),
             context: rudder_core::context::ContextSettings::default(),
-            catalog: Default::default(),
+            catalog: Arc::new(catalog(&repo)),
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {
@@ -177,6 +179,22 @@ impl Harness {
         let requests = self.server.requests();
         let last = requests.last().expect("a request was sent");
         String::from_utf8_lossy(&last.body).into_owned()
+    }
+}
+
+/// The repository's custom commands: one, `/greet`, written first.
+fn catalog(repo: &Path) -> Catalog {
+    let commands = repo.join(".claude/commands");
+    std::fs::create_dir_all(&commands).unwrap();
+    std::fs::write(
+        commands.join("greet.md"),
+        "---\ndescription: Greet someone\n---\nSay hello to $ARGUMENTS.\n",
+    )
+    .unwrap();
+    let paths = ConfigPaths::from_env(repo, &|_| None);
+    Catalog {
+        commands: discover_commands(&paths, SourceSet::ALL, true),
+        ..Catalog::default()
     }
 }
 
@@ -556,4 +574,22 @@ async fn compact_and_context_come_from_the_session() {
             .is_none_or(|tools| tools.as_array().is_some_and(Vec::is_empty))
     );
     assert!(request.to_string().contains("keep the numbers"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_command_typed_in_the_tui_is_expanded_by_the_session() {
+    let mut harness = Harness::new(
+        |_| json!([{"when": "Say hello to Ada.", "content": [{"type": "text", "text": "Hello, Ada!"}]}]),
+        PermissionMode::Default,
+        &[],
+    )
+    .await;
+    harness.submit("/greet Ada");
+    let outcome = harness.turn_end().await;
+    assert_eq!(outcome.result_text, "Hello, Ada!");
+    assert!(
+        harness
+            .last_request()
+            .contains("<command-name>/greet</command-name>")
+    );
 }
