@@ -225,23 +225,62 @@ fn sibling_subagents_run_at_the_same_time() {
     let started = Instant::now();
     let output = workspace
         .rudder(&server)
-        .args(["-p", "survey both", "--output-format", "json", "--trust"])
+        .args([
+            "-p",
+            "survey both",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .arg("--trust")
         .output()
         .unwrap();
     let elapsed = started.elapsed();
-    let result: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
+    let result = result_of(&output);
     assert_eq!(result["result"], "Both surveyed.", "{result}");
     let last = last_user_text(model_requests(&server).last().unwrap());
     assert!(
         last.contains("alpha done") && last.contains("beta done"),
         "{last}"
     );
+    let intervals: Vec<(i64, i64)> = jsonl_below(&workspace.home.join(".rudder/projects"))
+        .iter()
+        .filter(|path| path.to_string_lossy().contains("/subagents/"))
+        .map(|path| {
+            let stamps: Vec<i64> = transcript_lines(path)
+                .iter()
+                .filter_map(|line| line["timestamp"].as_str().map(millis))
+                .collect();
+            (stamps[0], stamps[stamps.len() - 1])
+        })
+        .collect();
+    assert_eq!(intervals.len(), 2, "two sidechain transcripts");
+    let overlap = intervals[0].1.min(intervals[1].1) - intervals[0].0.max(intervals[1].0);
+    assert!(
+        overlap >= 1500,
+        "the two subagents ran side by side: {intervals:?}"
+    );
+    let one_after_the_other: i64 = intervals.iter().map(|(start, end)| end - start).sum();
     assert!(elapsed >= Duration::from_millis(3000), "{elapsed:?}");
     assert!(
-        elapsed < Duration::from_millis(4800),
-        "2 s and 3 s subagents side by side take about 3 s, not 5: {elapsed:?}"
+        (elapsed.as_millis() as i64) < one_after_the_other,
+        "2 s and 3 s subagents take about 3 s together, not {one_after_the_other} ms: {elapsed:?}"
     );
+}
+
+/// Milliseconds since the start of the month of a transcript timestamp
+/// (`2026-11-22T10:00:00.123Z`, the form rudder writes); enough to compare
+/// times a few seconds apart.
+fn millis(stamp: &str) -> i64 {
+    let number = |range: std::ops::Range<usize>| -> i64 {
+        stamp
+            .get(range)
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not a transcript timestamp: {stamp}"))
+    };
+    ((number(8..10) * 24 + number(11..13)) * 60 + number(14..16)) * 60_000
+        + number(17..19) * 1000
+        + number(20..23)
 }
 
 #[test]
