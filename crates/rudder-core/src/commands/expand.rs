@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::paths;
 use crate::permissions::{CallToCheck, Decision};
-use crate::session::Session;
+use crate::session::{Session, save_updates};
 
 /// Largest file an `@mention` inlines, in bytes.
 pub const MAX_MENTION_BYTES: u64 = 256 * 1024;
@@ -220,6 +220,7 @@ impl Expander<'_> {
                 for update in &updated_permissions {
                     deps.gate.apply(update);
                 }
+                save_updates(self.session, &updated_permissions).await;
                 let input = updated_input.unwrap_or(input);
                 match check(&input) {
                     Decision::Deny { reason } => Err(reason),

@@ -48,6 +48,7 @@ pub use hook_points::{MAX_STOP_CONTINUATIONS, SESSION_END_BUDGET};
 pub use log::{LogIdentity, SessionLog, now};
 pub use shell::{ShellError, ShellRun};
 pub use steer::SteerInbox;
+pub(crate) use tool_run::save_updates;
 
 use crate::agent_tools;
 use crate::approvals::PermissionStore;

@@ -367,7 +367,7 @@ async fn authorize(
 /// `crate::approvals`), telling the front end where each went or why it
 /// could not be saved. The session goes on either way: the gate already
 /// holds the update.
-async fn save_updates(session: &Session, updates: &[PermissionUpdate]) {
+pub(crate) async fn save_updates(session: &Session, updates: &[PermissionUpdate]) {
     let Some(store) = session.config.permission_store.clone() else {
         return;
     };

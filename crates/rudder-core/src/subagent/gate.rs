@@ -8,10 +8,11 @@
 //! calls outside those scopes; the definition's `permissionMode` decides
 //! in place of the session's mode, except that it never leaves plan mode
 //! and never enters bypassPermissions unless the session is already in it.
-//! What is left goes to the session's gate.
+//! What is left goes to the session's gate; everything else (updates,
+//! the sandbox, turn rules, the rule listing) is the session gate's own.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rudder_protocol::PermissionMode;
@@ -166,6 +167,22 @@ impl PermissionGate for SubagentGate {
 
     fn removes_tool(&self, tool_name: &str) -> bool {
         self.base.removes_tool(tool_name)
+    }
+
+    fn rules(&self) -> Vec<(&'static str, String)> {
+        self.base.rules()
+    }
+
+    fn sandbox_created_paths(&self) -> Vec<PathBuf> {
+        self.base.sandbox_created_paths()
+    }
+
+    fn set_turn_rules(&self, label: &str, rules: &[String]) -> Vec<String> {
+        self.base.set_turn_rules(label, rules)
+    }
+
+    fn clear_turn_rules(&self) {
+        self.base.clear_turn_rules();
     }
 
     fn check_with_allow(&self, label: &str, extra: &[String], call: CallToCheck<'_>) -> Decision {
