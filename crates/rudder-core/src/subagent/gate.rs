@@ -2,7 +2,9 @@
 //! same rules, same approver, same updates — narrowed by the subagent's
 //! definition, never widened.
 //!
-//! Narrowing, in order: a read-only type (Explore, Plan) refuses every
+//! Narrowing, in order: a type with a `tools` list refuses tools it does
+//! not name (MCP tools, which are looked up by name, included); a
+//! read-only type (Explore, Plan) refuses every
 //! call the policy would not let through plan mode with no rules at all;
 //! a tool listed only with scopes (`tools: Bash(npm run test:*)`) refuses
 //! calls outside those scopes; the definition's `permissionMode` decides
@@ -29,6 +31,8 @@ pub struct SubagentGate {
     read_only: bool,
     /// Tool name → the scoped entries that limit it.
     scopes: BTreeMap<String, Vec<String>>,
+    /// The definition's `tools` entries (`None`: every tool).
+    listed: Option<Vec<String>>,
     mode: Option<PermissionMode>,
 }
 
@@ -48,6 +52,7 @@ impl SubagentGate {
             agent_type: agent_type.to_owned(),
             read_only,
             scopes: scopes(tools.unwrap_or_default()),
+            listed: tools.map(<[String]>::to_vec),
             mode,
         }
     }
@@ -69,6 +74,15 @@ impl SubagentGate {
 pub fn entry_tool(entry: &str) -> &str {
     let name = entry.split('(').next().unwrap_or(entry).trim();
     if name == "Agent" { "Task" } else { name }
+}
+
+/// Whether `entries` name `tool`: by name, or `mcp__server` for every tool
+/// of that server.
+pub fn lists(entries: &[String], tool: &str) -> bool {
+    entries.iter().any(|entry| {
+        let listed = entry_tool(entry);
+        listed == tool || (listed.starts_with("mcp__") && tool.starts_with(&format!("{listed}__")))
+    })
 }
 
 /// Tool → scoped entries, for tools that are listed only with scopes.
@@ -97,6 +111,18 @@ fn scopes(entries: &[String]) -> BTreeMap<String, Vec<String>> {
 impl SubagentGate {
     /// The definition's refusal of `call`, before any rule is consulted.
     fn narrowed(&self, call: CallToCheck<'_>) -> Option<Decision> {
+        if let Some(listed) = &self.listed
+            && !lists(listed, call.tool_name)
+        {
+            return Some(Decision::Deny {
+                reason: format!(
+                    "The {} subagent may not use {}; its tools are {}",
+                    self.agent_type,
+                    call.tool_name,
+                    listed.join(", ")
+                ),
+            });
+        }
         if self.read_only
             && let Some(reason) = self.base.read_only_refusal(call)
         {
@@ -285,6 +311,32 @@ mod tests {
         assert_eq!(gate(Default, BypassPermissions), Default);
         assert_eq!(gate(Plan, AcceptEdits), Plan);
         assert_eq!(gate(BypassPermissions, AcceptEdits), AcceptEdits);
+    }
+
+    #[test]
+    fn a_tools_list_refuses_unlisted_tools_mcp_ones_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let tools = vec!["Read".to_owned(), "mcp__github".to_owned()];
+        let gate = SubagentGate::new(
+            base(&dir, PermissionMode::BypassPermissions),
+            "reviewer",
+            false,
+            Some(&tools),
+            None,
+        );
+        let call = |tool_name| CallToCheck {
+            tool_name,
+            input: &Value::Null,
+            read_only: true,
+            cwd: &dir,
+        };
+        assert!(gate.check(call("mcp__github__get_issue")).is_allow());
+        assert!(matches!(
+            gate.check(call("mcp__slack__post")),
+            Decision::Deny { reason } if reason.contains("may not use mcp__slack__post")
+        ));
+        assert!(lists(&tools, "Read") && !lists(&tools, "Grep"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::gate::{SubagentGate, entry_tool};
+use super::gate::{SubagentGate, entry_tool, lists};
 use super::{BudgetStop, Link};
 use crate::agent_tools::{self, SKILL, TASK};
 use crate::environment::EnvironmentSnapshot;
@@ -153,12 +153,7 @@ async fn start_child(
     let model = catalog.models.resolve(&requested, &session.frame().model);
 
     let mut tools = (*session.deps().tools).clone();
-    let listed = |name: &str, entries: &[String]| {
-        entries.iter().any(|entry| {
-            let tool = entry_tool(entry);
-            tool == name || (tool.starts_with("mcp__") && name.starts_with(&format!("{tool}__")))
-        })
-    };
+    let listed = |name: &str, entries: &[String]| lists(entries, name);
     if let Some(entries) = &agent.tools {
         tools.retain(|name| listed(name, entries));
     }
