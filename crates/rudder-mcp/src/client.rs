@@ -1,5 +1,6 @@
-//! The one place rudder talks to rmcp as a client: connecting over a pipe or
-//! streamable HTTP, and sending requests with a timeout and cancellation.
+//! The one place rudder talks to rmcp as a client: connecting over a pipe,
+//! streamable HTTP or legacy SSE (rudder's own transport, [`crate::sse`]),
+//! and sending requests with a timeout and cancellation.
 //!
 //! Contract: MCP spec 2025-06-18 (lifecycle `initialize`; `tools/list`,
 //! `tools/call`, `resources/list`, `resources/read`, `prompts/list`,
@@ -21,7 +22,10 @@ use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, GetPromptRequestParams,
     Implementation, JsonObject, ReadResourceRequestParams,
 };
-use rmcp::service::{NotificationContext, RoleClient, RunningService, ServiceError};
+use rmcp::service::{
+    ClientInitializeError, NotificationContext, RoleClient, RunningService, ServiceError,
+};
+use rmcp::transport::IntoTransport;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientHandler, Peer, ServiceExt as _};
@@ -32,6 +36,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::RemoteSpec;
 use crate::error::McpError;
+use crate::sse::{self, EndReport, Ended, SseError};
 use crate::tools::ServerTool;
 
 /// rudder's client identity and notification sink.
@@ -71,6 +76,8 @@ pub(crate) struct Connection {
     service: RunningService<RoleClient, RudderClient>,
     /// Fires when the server sends `notifications/tools/list_changed`.
     pub tools_changed: Arc<Notify>,
+    /// Why a legacy SSE session ended (the other transports say nothing).
+    end_report: Option<EndReport>,
 }
 
 impl Connection {
@@ -85,21 +92,9 @@ impl Connection {
         R: AsyncRead + Send + Unpin + 'static,
         W: AsyncWrite + Send + Unpin + 'static,
     {
-        let tools_changed = Arc::new(Notify::new());
-        let handler = RudderClient {
-            tools_changed: tools_changed.clone(),
-        };
-        let service = handler
-            .serve_with_ct((read, write), ct)
+        Self::initialize((read, write), ct, None)
             .await
-            .map_err(|error| {
-                let auth = error.is_authorization_required();
-                classify(&error, error.auth_challenge(), auth)
-            })?;
-        Ok(Self {
-            service,
-            tools_changed,
-        })
+            .map_err(|error| rmcp_error(&error))
     }
 
     /// Connects to a streamable HTTP endpoint with the configured headers
@@ -129,21 +124,79 @@ impl Connection {
         let config = StreamableHttpClientTransportConfig::with_uri(remote.url.as_str())
             .custom_headers(headers);
         let transport = StreamableHttpClientTransport::with_client(client, config);
+        Self::initialize(transport, ct, None)
+            .await
+            .map_err(|error| rmcp_error(&error))
+    }
+
+    /// Opens a legacy HTTP+SSE session (MCP 2024-11-05; see [`crate::sse`])
+    /// and performs `initialize` over it. `deadline` bounds the wait for the
+    /// server's `endpoint` event; each POST must be acknowledged within
+    /// `post_timeout`. `ct` aborts the handshake.
+    pub async fn over_sse(
+        remote: &RemoteSpec,
+        deadline: tokio::time::Instant,
+        post_timeout: Duration,
+        ct: CancellationToken,
+    ) -> Result<Self, ConnectError> {
+        let transport = sse::open(remote, deadline, post_timeout)
+            .await
+            .map_err(|error| ConnectError {
+                needs_auth: error.needs_auth(),
+                message: error.to_string(),
+            })?;
+        let report = transport.end_report();
+        Self::initialize(transport, ct, Some(report.clone()))
+            .await
+            .map_err(|error| {
+                let failed_post = match &error {
+                    ClientInitializeError::TransportError { error, .. } => {
+                        error.error.downcast_ref::<SseError>()
+                    }
+                    _ => None,
+                };
+                if let Some(post) = failed_post {
+                    return ConnectError {
+                        needs_auth: post.needs_auth(),
+                        message: post.to_string(),
+                    };
+                }
+                match report.get() {
+                    Some(ended) => ConnectError {
+                        needs_auth: ended.needs_auth,
+                        message: format!("{}: {}", error_chain(&error), ended.reason),
+                    },
+                    None => rmcp_error(&error),
+                }
+            })
+    }
+
+    /// rmcp's `initialize` handshake over any transport.
+    async fn initialize<T, E, A>(
+        transport: T,
+        ct: CancellationToken,
+        end_report: Option<EndReport>,
+    ) -> Result<Self, ClientInitializeError>
+    where
+        T: IntoTransport<RoleClient, E, A>,
+        E: std::error::Error + Send + Sync + 'static,
+    {
         let tools_changed = Arc::new(Notify::new());
         let handler = RudderClient {
             tools_changed: tools_changed.clone(),
         };
-        let service = handler
-            .serve_with_ct(transport, ct)
-            .await
-            .map_err(|error| {
-                let auth = error.is_authorization_required();
-                classify(&error, error.auth_challenge(), auth)
-            })?;
+        let service = handler.serve_with_ct(transport, ct).await?;
         Ok(Self {
             service,
             tools_changed,
+            end_report,
         })
+    }
+
+    /// Why the transport ended, when it says (legacy SSE only): the stream
+    /// ended or broke, or a POST was refused (`needs_auth`).
+    pub fn ended(&self) -> Option<Ended> {
+        self.end_report.as_ref().and_then(EndReport::get)
     }
 
     /// A cheap handle for requests.
@@ -164,6 +217,15 @@ impl Connection {
     pub async fn close(mut self, limit: Duration) {
         let _ = self.service.close_with_timeout(limit).await;
     }
+}
+
+/// Maps rmcp's handshake error to a [`ConnectError`].
+fn rmcp_error(error: &ClientInitializeError) -> ConnectError {
+    classify(
+        error,
+        error.auth_challenge(),
+        error.is_authorization_required(),
+    )
 }
 
 /// Maps an error chain to a [`ConnectError`]. An HTTP 401/403 (with a

@@ -17,6 +17,9 @@
 //!   schemas), [`McpManager::call_tool`] with timeout, cancellation and the
 //!   output cap ([`output`]); resources and prompts; [`search`]: deferral
 //!   decision and keyword search for a tool-search tool.
+//! - Transports: stdio and streamable HTTP through rmcp; the legacy
+//!   HTTP+SSE transport of spec 2024-11-05 (`"type": "sse"`), which rmcp
+//!   lacks, in the private `sse` module, plugged into rmcp as a transport.
 //! - [`serve`]: `rudder mcp serve` over stdio.
 //!
 //! Depends on `rudder-protocol` only among rudder crates. Never prints.
@@ -49,6 +52,7 @@ pub mod process;
 pub mod reaper;
 pub mod search;
 pub mod serve;
+mod sse;
 mod supervisor;
 pub mod tools;
 

@@ -263,7 +263,9 @@ async fn unstartable_servers_are_reported_and_never_started() {
             .detail
             .as_ref()
             .unwrap()
-            .contains("SSE transport is not supported")
+            .contains("GET http://127.0.0.1:9/sse failed"),
+        "{:?}",
+        by_name["legacy"]
     );
     assert_eq!(by_name["missing"].phase, ServerPhase::Failed);
     assert!(

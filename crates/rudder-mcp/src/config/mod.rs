@@ -94,9 +94,8 @@ pub enum ServerSpec {
     Stdio(StdioSpec),
     /// `"type": "http"`: streamable HTTP (MCP spec 2025-03-26 and later).
     Http(RemoteSpec),
-    /// `"type": "sse"`: the legacy HTTP+SSE transport (spec 2024-11-05).
-    /// rmcp 3.11 has no client for it; connecting reports `failed` with a
-    /// message saying so.
+    /// `"type": "sse"`: the legacy HTTP+SSE transport (spec 2024-11-05),
+    /// served by rudder's own client transport (rmcp 3.11 has none).
     Sse(RemoteSpec),
 }
 

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,10 +31,6 @@ use crate::process::procfs::{group_members, read_stat};
 use crate::process::spawn::{Spawned, StderrTail, spawn};
 use crate::reaper::PidRecord;
 use crate::tools::ServerTool;
-
-/// The message for `"type": "sse"` servers.
-pub(crate) const SSE_UNSUPPORTED: &str = "the legacy SSE transport is not supported: rmcp 3.11 \
-     has no SSE client. Use the server's streamable HTTP endpoint (\"type\": \"http\") instead";
 
 /// A request to a unit task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +97,25 @@ enum Outcome {
     NeedsAuth(String),
 }
 
+/// The HTTP transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Remote {
+    /// Streamable HTTP (rmcp).
+    Http,
+    /// Legacy HTTP+SSE (spec 2024-11-05; [`crate::sse`]).
+    Sse,
+}
+
+impl Remote {
+    /// What `/mcp` shows when the session closed without saying why.
+    fn closed(self) -> &'static str {
+        match self {
+            Self::Http => "the HTTP session closed",
+            Self::Sse => "the SSE session closed",
+        }
+    }
+}
+
 /// What woke a waiting unit.
 enum Event {
     Exited(String),
@@ -133,8 +149,8 @@ impl Unit {
             }
             let outcome = match self.entry.spec.clone() {
                 ServerSpec::Stdio(spec) => self.run_stdio(&spec).await,
-                ServerSpec::Http(remote) => self.run_http(&remote).await,
-                ServerSpec::Sse(_) => Outcome::Failed(SSE_UNSUPPORTED.to_owned()),
+                ServerSpec::Http(remote) => self.run_remote(&remote, Remote::Http).await,
+                ServerSpec::Sse(remote) => self.run_remote(&remote, Remote::Sse).await,
             };
             let max = self.ctx.options.max_restarts;
             match outcome {
@@ -321,17 +337,21 @@ impl Unit {
         }
     }
 
-    async fn run_http(&mut self, remote: &RemoteSpec) -> Outcome {
+    /// Connects to an HTTP server and watches the session until it closes
+    /// (crash: restartable), a 401/403 ends it (`needs-auth`), or a control
+    /// request comes.
+    async fn run_remote(&mut self, remote: &RemoteSpec, kind: Remote) -> Outcome {
         self.publish_starting("connecting");
         let timeout = self.startup_timeout();
+        let deadline = tokio::time::Instant::now() + timeout;
         let ct = CancellationToken::new();
-        let mut connect = Box::pin(connect_and_list(
-            Connection::over_http(remote, ct.clone()),
-            self.label.clone(),
-            timeout,
-        ));
+        let connecting: Pin<Box<dyn Future<Output = _> + Send>> = match kind {
+            Remote::Http => Box::pin(Connection::over_http(remote, ct.clone())),
+            Remote::Sse => Box::pin(Connection::over_sse(remote, deadline, timeout, ct.clone())),
+        };
+        let mut connect = Box::pin(connect_and_list(connecting, self.label.clone(), timeout));
         let attempt = tokio::select! {
-            result = tokio::time::timeout(timeout, &mut connect) => match result {
+            result = tokio::time::timeout_at(deadline, &mut connect) => match result {
                 Ok(Ok(connected)) => Ok(connected),
                 Ok(Err(error)) if error.needs_auth => Err(Outcome::NeedsAuth(error.message)),
                 Ok(Err(error)) => Err(Outcome::Failed(error.message)),
@@ -364,9 +384,11 @@ impl Unit {
                     continue;
                 }
                 Event::Tick if !connection.is_closed() => continue,
-                Event::Tick | Event::Exited(_) => {
-                    Outcome::Crashed("the HTTP session closed".to_owned())
-                }
+                Event::Tick | Event::Exited(_) => match connection.ended() {
+                    Some(ended) if ended.needs_auth => Outcome::NeedsAuth(ended.reason),
+                    Some(ended) => Outcome::Crashed(ended.reason),
+                    None => Outcome::Crashed(kind.closed().to_owned()),
+                },
                 Event::Control(control) => control_outcome(control),
             };
             connection.close(self.ctx.options.eof_wait).await;
