@@ -1,10 +1,10 @@
 //! MCP tools through the agent, end to end (issue 7 acceptance): the real
-//! binary, the scripted model and the real npm servers over stdio and
-//! streamable HTTP. The model finds tools with ToolSearch and calls them
-//! with CallMcpTool or by name; a long-running and a large-output tool run;
-//! a server that connects late never changes the cached prefix (also across
-//! a resume); a hanging server does not delay the first request, and a
-//! crashing one is reported to the model after its restarts.
+//! binary, the scripted model and the real npm servers over stdio,
+//! streamable HTTP and legacy SSE. The model finds tools with ToolSearch and
+//! calls them with CallMcpTool or by name; a long-running and a large-output
+//! tool run; a server that connects late never changes the cached prefix
+//! (also across a resume); a hanging server does not delay the first
+//! request, and a crashing one is reported to the model after its restarts.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -201,17 +201,15 @@ fn a_large_filesystem_output_is_capped_and_spilled() {
     assert_eq!(std::fs::read_to_string(path).unwrap(), big);
 }
 
-#[test]
-fn everything_over_streamable_http() {
-    let Some(everything) = require_server("server-everything") else {
-        return;
-    };
+/// server-everything serving `mode` (`streamableHttp` or `sse`) on a free
+/// port (its `PORT` variable), once it listens.
+fn everything_listening(everything: &str, mode: &str) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .unwrap();
-    let mut http_server = std::process::Command::new("node")
-        .args([everything.as_str(), "streamableHttp"])
+    let child = std::process::Command::new("node")
+        .args([everything, mode])
         .env("PORT", port.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -220,36 +218,41 @@ fn everything_over_streamable_http() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the HTTP server did not listen");
+        assert!(
+            Instant::now() < deadline,
+            "the {mode} server did not listen"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
+    (child, port)
+}
+
+/// Runs the agent with one remote server `web` (`entry`) whose `echo` tool
+/// the model finds with ToolSearch and calls by name; returns the text of
+/// that call's result.
+fn echo_through_the_agent(entry: Value, message: &str) -> String {
     let workspace = Workspace::git(&[("README.md", "demo\n")]);
+    let echoed = format!("Echo: {message}");
     let server = MockServer::spawn(scenario(json!([
         {"content": [{"type": "tool_use", "name": "ToolSearch", "input": {"query": "select:mcp__web__echo"}}]},
         {"when": "mcp__web__echo", "content": [{"type": "tool_use", "name": "mcp__web__echo",
-            "input": {"message": "over http"}}]},
-        {"when": "Echo: over http", "content": [{"type": "text", "text": "HTTP works."}]}
+            "input": {"message": message}}]},
+        {"when": echoed, "content": [{"type": "text", "text": "Remote works."}]}
     ])))
     .expect("server starts");
-    let url = format!("http://127.0.0.1:{port}/mcp");
     let output = workspace
         .rudder(&server)
         .args([
             "-p",
-            "echo over http",
+            "echo through the remote server",
             "--output-format",
             "stream-json",
             "--verbose",
         ])
-        .args([
-            "--mcp-config",
-            &mcp_config(json!({"web": {"type": "http", "url": url}})),
-        ])
+        .args(["--mcp-config", &mcp_config(json!({ "web": entry }))])
         .args(["--allowedTools", "mcp__web__echo"])
         .output()
         .expect("rudder runs");
-    let _ = http_server.kill();
-    let _ = http_server.wait();
     let result = result_of(&output);
     assert_eq!(
         result["subtype"],
@@ -257,8 +260,35 @@ fn everything_over_streamable_http() {
         "{result}\nstderr: {}",
         stderr(&output)
     );
+    assert_eq!(result["result"], "Remote works.");
     let results = tool_results(&records(&output));
-    assert_eq!(result_text(&results[1]), "Echo: over http");
+    result_text(&results[1])
+}
+
+#[test]
+fn everything_over_streamable_http() {
+    let Some(everything) = require_server("server-everything") else {
+        return;
+    };
+    let (mut http_server, port) = everything_listening(&everything, "streamableHttp");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let echoed = echo_through_the_agent(json!({"type": "http", "url": url}), "over http");
+    let _ = http_server.kill();
+    let _ = http_server.wait();
+    assert_eq!(echoed, "Echo: over http");
+}
+
+#[test]
+fn everything_over_legacy_sse() {
+    let Some(everything) = require_server("server-everything") else {
+        return;
+    };
+    let (mut sse_server, port) = everything_listening(&everything, "sse");
+    let url = format!("http://127.0.0.1:{port}/sse");
+    let echoed = echo_through_the_agent(json!({"type": "sse", "url": url}), "over sse");
+    let _ = sse_server.kill();
+    let _ = sse_server.wait();
+    assert_eq!(echoed, "Echo: over sse");
 }
 
 #[test]
