@@ -445,3 +445,36 @@ fn an_mcp_call_nobody_allowed_is_denied_under_its_own_name() {
         "{results:?}"
     );
 }
+
+/// A subagent that inherits the session's MCP servers shares them: when it
+/// ends, they keep serving the main conversation.
+#[test]
+fn the_servers_outlive_a_subagent_that_inherited_them() {
+    let Some(everything) = require_server("server-everything") else {
+        return;
+    };
+    let workspace = Workspace::git(&[("README.md", "demo\n")]);
+    let server = MockServer::spawn(scenario(json!([
+        {"when": "delegate, then echo", "content": [{"type": "tool_use", "name": "Task", "input": {
+            "description": "Greet the team", "prompt": "Say hi to the team",
+            "subagent_type": "general-purpose"}}]},
+        {"when": "Say hi to the team", "content": [{"type": "text", "text": "Hi team."}]},
+        {"when": "Hi team.", "content": [{"type": "tool_use", "name": "CallMcpTool",
+            "input": {"name": "mcp__everything__echo", "arguments": {"message": "after the subagent"}}}]},
+        {"when": "Echo: after the subagent", "content": [{"type": "text", "text": "Still connected."}]}
+    ])))
+    .expect("server starts");
+    let output = workspace
+        .rudder(&server)
+        .args(["-p", "delegate, then echo", "--output-format", "json"])
+        .args([
+            "--mcp-config",
+            &mcp_config(json!({"everything": node_server(&everything, &["stdio"])})),
+        ])
+        .args(["--allowedTools", "mcp__everything"])
+        .output()
+        .expect("rudder runs");
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", stderr(&output)));
+    assert_eq!(result["result"], "Still connected.", "{result}");
+}

@@ -238,7 +238,10 @@ impl Session {
             hook_points::session_end(self, reason).await;
         }
         self.tool_state.shells.kill_all().await;
-        if let Some(mcp) = &self.deps.mcp {
+        // A subagent shares the session's MCP servers; they end with it.
+        if self.subagent.is_none()
+            && let Some(mcp) = &self.deps.mcp
+        {
             mcp.shutdown().await;
         }
         if let Ok(mut log) = self.log.lock() {
