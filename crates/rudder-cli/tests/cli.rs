@@ -7,6 +7,8 @@
 mod agent_sdk;
 #[path = "cli/approvals.rs"]
 mod approvals;
+#[path = "cli/background_agents.rs"]
+mod background_agents;
 #[path = "cli/commands.rs"]
 mod commands;
 #[path = "cli/doctor.rs"]

@@ -1,6 +1,8 @@
 //! The tools the agent itself implements, because they need the session
 //! rather than a [`rudder_tools::ToolContext`]: `Task` (subagents,
-//! `subagent.rs`) and `Skill` (`skills.rs`).
+//! `subagent.rs`) and `Skill` (`skills.rs`) — and the reading and stopping
+//! of background subagents by the shell tools' TaskOutput and TaskStop
+//! (`subagent/background/tools.rs`).
 //!
 //! Their definitions join the built-in ones in the frozen request frame
 //! (sorted by name, static text), so a resumed session offers exactly what
@@ -54,7 +56,9 @@ pub fn offered(tools: &[ToolSpec], name: &str) -> bool {
     (name == TASK || name == SKILL) && tools.iter().any(|tool| tool.name() == name)
 }
 
-/// Runs an agent-implemented tool call; `None` when `name` is not one.
+/// Runs an agent-implemented tool call — also a TaskOutput or TaskStop
+/// call (or BashOutput, KillShell) that names a background subagent; `None`
+/// when `name` is not one.
 pub(crate) async fn execute(
     session: &Session,
     name: &str,
@@ -63,7 +67,7 @@ pub(crate) async fn execute(
     cancel: &CancellationToken,
 ) -> Option<ToolOutput> {
     if !offered(&session.frame().tools, name) {
-        return None;
+        return subagent::background::tools::call(session, name, &input, cancel).await;
     }
     Some(match canonical(name) {
         TASK => subagent::run_task(session, tool_use_id, input, cancel).await,

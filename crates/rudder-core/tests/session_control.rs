@@ -97,6 +97,7 @@ impl Fixture {
             permission_store: None,
             context: rudder_core::context::ContextSettings::default(),
             catalog: Default::default(),
+            background_subagents: Default::default(),
         }
     }
 

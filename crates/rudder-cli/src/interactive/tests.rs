@@ -118,6 +118,7 @@ impl Harness {
             )),
             context: rudder_core::context::ContextSettings::default(),
             catalog: Arc::new(catalog(&repo)),
+            background_subagents: Default::default(),
         };
         let session = Session::start(config, deps.clone()).await.unwrap();
         let setup = InteractiveSetup {

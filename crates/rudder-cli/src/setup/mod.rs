@@ -31,6 +31,7 @@ use rudder_core::hooks::HookRunner;
 use rudder_core::permissions::PermissionGate;
 use rudder_core::prompt::SystemPromptOptions;
 use rudder_core::session::{InitExtras, RequestSink};
+use rudder_core::subagent::BackgroundPolicy;
 use rudder_core::{SessionConfig, paths};
 use rudder_model::ModelClient;
 use rudder_model::retry::RetryPolicy;
@@ -252,6 +253,13 @@ impl Setup {
             permission_store: Some(PermissionStore::new(config_paths.clone(), trusted)),
             context,
             catalog: Arc::new(definitions.catalog),
+            // Headless turns end deterministically; in the terminal,
+            // background subagents keep working while the person types.
+            background_subagents: if args.is_headless() {
+                BackgroundPolicy::StopAtTurnEnd
+            } else {
+                BackgroundPolicy::OutliveTurn
+            },
         };
         Ok(Self {
             config,

@@ -16,17 +16,17 @@ use super::support::{
     model_requests, records, result_of, run_with_stdin, stderr, transcript_lines, user_line,
 };
 
-fn scenario(turns: Value) -> Scenario {
+pub(super) fn scenario(turns: Value) -> Scenario {
     Scenario::from_json_str(&json!({ "turns": turns }).to_string()).expect("scenario parses")
 }
 
-fn project(files: &[(&str, &str)]) -> Workspace {
+pub(super) fn project(files: &[(&str, &str)]) -> Workspace {
     let workspace = Workspace::git(files);
     install_realistic_definitions(&workspace);
     workspace
 }
 
-fn tool_names(request: &MessagesRequest) -> Vec<String> {
+pub(super) fn tool_names(request: &MessagesRequest) -> Vec<String> {
     request
         .tools
         .iter()
@@ -35,20 +35,20 @@ fn tool_names(request: &MessagesRequest) -> Vec<String> {
 }
 
 /// The main conversation's requests: those that offer the Task tool.
-fn parent_requests(server: &MockServer) -> Vec<MessagesRequest> {
+pub(super) fn parent_requests(server: &MockServer) -> Vec<MessagesRequest> {
     model_requests(server)
         .into_iter()
         .filter(|request| tool_names(request).iter().any(|name| name == "Task"))
         .collect()
 }
 
-fn task(description: &str, prompt: &str, subagent_type: &str) -> Value {
+pub(super) fn task(description: &str, prompt: &str, subagent_type: &str) -> Value {
     json!({"type": "tool_use", "name": "Task", "input": {
         "description": description, "prompt": prompt, "subagent_type": subagent_type}})
 }
 
 /// Every `*.jsonl` below `dir`.
-fn jsonl_below(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn jsonl_below(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
@@ -62,7 +62,7 @@ fn jsonl_below(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The stream-json user record carrying the result of call `id`.
-fn tool_result_record<'a>(records: &'a [Value], id: &str) -> &'a Value {
+pub(super) fn tool_result_record<'a>(records: &'a [Value], id: &str) -> &'a Value {
     records
         .iter()
         .find(|record| {
@@ -271,7 +271,7 @@ fn sibling_subagents_run_at_the_same_time() {
 /// Milliseconds since the start of the month of a transcript timestamp
 /// (`2026-11-22T10:00:00.123Z`, the form rudder writes); enough to compare
 /// times a few seconds apart.
-fn millis(stamp: &str) -> i64 {
+pub(super) fn millis(stamp: &str) -> i64 {
     let number = |range: std::ops::Range<usize>| -> i64 {
         stamp
             .get(range)

@@ -21,6 +21,7 @@ use crate::hooks::HookRunner;
 use crate::mcp::McpSession;
 use crate::permissions::{Approver, PermissionGate};
 use crate::prompt::SystemPromptOptions;
+use crate::subagent::BackgroundPolicy;
 use crate::transcript::TranscriptError;
 
 /// Receives the exact bytes of every request body sent (`--print-request`).
@@ -82,6 +83,9 @@ pub struct SessionConfig {
     pub context: ContextSettings,
     /// Custom commands, skills and subagent types, and subagent limits.
     pub catalog: Arc<Catalog>,
+    /// Whether background subagents are stopped when a turn ends or keep
+    /// working between turns.
+    pub background_subagents: BackgroundPolicy,
 }
 
 /// Descriptive lists reported in `system/init`. The slash commands,

@@ -52,6 +52,7 @@ pub(crate) use tool_run::save_updates;
 
 use crate::checkpoint::CheckpointStore;
 use crate::request::{BuildOptions, RequestFrame};
+use crate::subagent::background::{self, BackgroundAgents};
 use crate::subagent::{Link, SubagentBudget};
 
 /// A running session.
@@ -83,6 +84,8 @@ pub struct Session {
     subagent: Option<Link>,
     /// The token budget shared by the session's subagents.
     budget: Arc<SubagentBudget>,
+    /// Subagents started with `run_in_background`.
+    background: BackgroundAgents,
 }
 
 /// Everything a session is made of, for sessions built by the agent itself
@@ -207,6 +210,11 @@ impl Session {
         &self.budget
     }
 
+    /// The session's background subagents.
+    pub(crate) fn background(&self) -> &BackgroundAgents {
+        &self.background
+    }
+
     /// The Task call a subagent's events belong to (`None` for the main
     /// conversation).
     pub(crate) fn parent_tool_use_id(&self) -> Option<String> {
@@ -225,8 +233,9 @@ impl Session {
     }
 
     /// Ends the session: runs the SessionEnd hooks (reason `other`, within
-    /// [`SESSION_END_BUDGET`]), kills background shells, ends the MCP
-    /// servers (bounded) and flushes the transcript.
+    /// [`SESSION_END_BUDGET`]), stops background subagents and kills
+    /// background shells, ends the MCP servers (bounded) and flushes the
+    /// transcript.
     pub async fn shutdown(&mut self) {
         self.end(SessionEndReason::Other).await;
     }
@@ -236,6 +245,7 @@ impl Session {
     pub async fn end(&mut self, reason: SessionEndReason) {
         if self.subagent.is_none() {
             hook_points::session_end(self, reason).await;
+            background::turn_points::end(self).await;
         }
         self.tool_state.shells.kill_all().await;
         // A subagent shares the session's MCP servers; they end with it.

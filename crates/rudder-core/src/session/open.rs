@@ -21,6 +21,7 @@ use crate::paths;
 use crate::prompt::{self};
 use crate::request::RequestFrame;
 use crate::subagent::SubagentBudget;
+use crate::subagent::background::BackgroundAgents;
 use crate::transcript::{FrameRecord, Record, TranscriptWriter};
 
 use super::{
@@ -83,6 +84,7 @@ impl Session {
             mcp_told: crate::mcp::Told::default(),
             context_parts: first_blocks,
             subagent: None,
+            background: BackgroundAgents::default(),
         };
         let hooked = hook_points::session_start(&session, source).await;
         session.context_parts.extend(hooked);
@@ -219,6 +221,7 @@ impl Session {
             mcp_told: crate::mcp::Told::default(),
             context_parts: Vec::new(),
             subagent: None,
+            background: BackgroundAgents::default(),
         };
         session.mark_frame_mcp_tools_known();
         let hook_context = hook_points::session_start(&session, SessionStartSource::Resume).await;
@@ -264,6 +267,7 @@ impl Session {
             context_parts: Vec::new(),
             subagent: parts.subagent,
             budget: parts.budget,
+            background: BackgroundAgents::default(),
         }
     }
 }

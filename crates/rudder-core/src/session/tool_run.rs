@@ -233,7 +233,11 @@ async fn authorize(
         return Err(Refusal::error(message.clone()));
     }
     let read_only = match session.lookup_tool(&call.name) {
-        Some(tool) => tool.is_read_only(),
+        // Stopping a background subagent ends only work the model started.
+        Some(tool) => {
+            tool.is_read_only()
+                || crate::subagent::background::tools::stops_agent(session, &call.name, &call.input)
+        }
         // Task and Skill change nothing themselves; see agent_tools.rs.
         None if agent_tools::offered(&session.frame.tools, &call.name) => true,
         None => {

@@ -5,7 +5,11 @@
 //! a crash at any point leaves every completed step on disk. The loop is a
 //! short sequence of steps; tool execution lives in `tool_run.rs`, hook
 //! points in `hook_points.rs` (UserPromptSubmit before the prompt is
-//! recorded, Stop when the model ends its turn).
+//! recorded, Stop when the model ends its turn). Background subagents meet
+//! the loop at three points (`crate::subagent::background::turn_points`):
+//! their reports ride along with the next message, the model is told when
+//! it ends its turn with some still running, and the turn settles them
+//! before its outcome is reported.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +23,7 @@ use super::hook_points::{self, StopVerdict};
 use super::tool_run::{self, ToolCall};
 use super::{Session, fallback, text_calls};
 use crate::request::build_request;
+use crate::subagent::background::turn_points;
 
 /// What the loop knows while a turn runs.
 #[derive(Default)]
@@ -30,6 +35,8 @@ struct TurnProgress {
     denials: Vec<PermissionDenial>,
     /// Corrections sent for tool calls written as text.
     text_call_nudges: u32,
+    /// Background subagents the model was told still run, this turn.
+    background_told: Vec<String>,
 }
 
 /// Runs one turn; see [`Session::run_turn`].
@@ -41,6 +48,9 @@ pub(super) async fn run(
     let started = Instant::now();
     let mut progress = TurnProgress::default();
     let stop = drive(session, prompt, cancel, &mut progress).await;
+    if session.subagent.is_none() {
+        turn_points::settle(session).await;
+    }
     session.refresh_context_view();
     let (usage, model_usage, total_cost_usd) = match session.log.lock() {
         Ok(mut log) => {
@@ -98,6 +108,8 @@ async fn drive(
     if let Some((text, _)) = &context {
         prompt.insert(0, ContentBlock::text(text.clone()));
     }
+    let at = usize::from(context.is_some());
+    prompt.splice(at..at, turn_points::news(session));
     if let Err(stop) = session.freeze_mcp() {
         return stop;
     }
@@ -129,17 +141,25 @@ async fn drive(
             (_, true) => {
                 // A tool call written as text is corrected before the Stop
                 // hooks see the turn as finished.
+                // So are background subagents the model may have forgotten.
                 let feedback = match text_call_to_correct(session, progress) {
-                    Some(tool) => text_calls::nudge(&tool),
-                    None => match hook_points::stop(session, stop_continuations, cancel).await {
-                        StopVerdict::Stop => return TurnStop::Completed,
-                        StopVerdict::Continue(feedback) => {
-                            stop_continuations += 1;
-                            feedback
+                    Some(tool) => vec![ContentBlock::text(text_calls::nudge(&tool))],
+                    None => {
+                        match turn_points::at_turn_end(session, &mut progress.background_told) {
+                            Some(blocks) => blocks,
+                            None => {
+                                match hook_points::stop(session, stop_continuations, cancel).await {
+                                    StopVerdict::Stop => return TurnStop::Completed,
+                                    StopVerdict::Continue(feedback) => {
+                                        stop_continuations += 1;
+                                        vec![ContentBlock::text(feedback)]
+                                    }
+                                }
+                            }
                         }
-                    },
+                    }
                 };
-                let message = Message::new(Role::User, vec![ContentBlock::text(feedback)]);
+                let message = Message::new(Role::User, feedback);
                 if let Err(stop) = append_user(session, message, None) {
                     return stop;
                 }
@@ -156,8 +176,10 @@ async fn drive(
         };
         let mut results = ran.results;
         if ran.stop.is_none() && !cancel.is_cancelled() {
-            // Steered messages ride along with this step's results.
+            // Steered messages and background reports ride along with this
+            // step's results.
             results.extend(session.steer.take().into_iter().flatten());
+            results.extend(turn_points::news(session));
         }
         if let Err(stop) = append_user(session, Message::new(Role::User, results), tool_use_result)
         {
@@ -298,6 +320,9 @@ fn record_reply(
         })?;
     session.messages.push(completed.message.to_message());
     session.uuids.push(appended.clone());
+    if let Some(link) = &session.subagent {
+        link.observe(&completed.message);
+    }
     session.observe_response(request, &completed.message.usage);
     session.deps.events.emit(AgentEvent::AssistantMessage {
         uuid: appended,

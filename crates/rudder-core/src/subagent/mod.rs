@@ -19,10 +19,14 @@
 //! returns what it wrote so far, with a note saying why it stopped.
 //!
 //! Sibling Task calls of one assistant message run concurrently (the Task
-//! call itself is read-only; see `agent_tools.rs`).
+//! call itself is read-only; see `agent_tools.rs`). A call with
+//! `run_in_background: true` returns at once and the subagent works beside
+//! the parent ([`background`]).
 
+pub mod background;
 pub mod budget;
 pub mod gate;
+mod report;
 mod spawn;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -37,6 +41,7 @@ use tokio_util::sync::CancellationToken;
 use crate::agent_tools::TASK;
 use crate::session::{Session, SessionLog};
 
+pub use background::BackgroundPolicy;
 pub use budget::{BudgetStop, SubagentBudget};
 
 const DESCRIPTION: &str = "\
@@ -52,8 +57,13 @@ subagent sees none of this conversation, so put everything it needs in \
 prompt: the goal, the relevant paths and facts, the constraints, and what \
 its report should contain. It cannot ask questions and cannot start \
 subagents itself. Its report comes back as this tool's result and is not \
-shown to the user, so pass on what matters. Subagents run under token \
-budgets; one that is stopped returns what it had so far, with a note.";
+shown to the user, so pass on what matters. With run_in_background the \
+call returns at once with a task id (agent_1, agent_2, ...) while the \
+subagent works and you go on; its report is given to you with the next \
+message once it is done. To wait for it, call BashOutput with the task id \
+as bash_id (TaskOutput is the same tool); to stop it, KillShell with the \
+task id as shell_id (TaskStop). Subagents run under token budgets; one \
+that is stopped returns what it had so far, with a note.";
 
 /// The Task tool's definition (static text and schema).
 pub fn definition() -> ToolDefinition {
@@ -82,7 +92,7 @@ pub fn definition() -> ToolDefinition {
                 },
                 "run_in_background": {
                     "type": "boolean",
-                    "description": "Accepted for compatibility; the subagent runs to the end and its report is the result"
+                    "description": "Return at once with a task id and let the subagent work in the background"
                 }
             },
             "required": ["description", "prompt", "subagent_type"],
@@ -110,6 +120,18 @@ pub(crate) struct Link {
     pub max_budget_usd: Option<f64>,
     /// Why it was stopped, once a bound stopped it.
     pub stopped: OnceLock<String>,
+    /// What it has done so far, for a background subagent's TaskOutput.
+    pub progress: Option<Arc<background::Progress>>,
+}
+
+impl Link {
+    /// Counts a reply of the subagent's model in its progress, when it
+    /// runs in the background.
+    pub fn observe(&self, message: &rudder_protocol::AssistantMessage) {
+        if let Some(progress) = &self.progress {
+            progress.observe(message);
+        }
+    }
 }
 
 /// The subagent bounds checked before each of its requests: its token

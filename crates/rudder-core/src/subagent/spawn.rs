@@ -1,19 +1,22 @@
-//! Starting one subagent for a Task call, running it, and turning how it
-//! ended into the Task call's result.
+//! Starting one subagent for a Task call: its child session (context,
+//! tools, gate, model, sidechain transcript), then either running it to its
+//! end — the Task call's result is its report (`report.rs`) — or, with
+//! `run_in_background`, handing it to `background` and returning at once.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use rudder_config::agents::{AgentDef, AgentModel};
-use rudder_protocol::event::TurnStop;
-use rudder_protocol::{ContentBlock, Role, ToolSpec};
+use rudder_protocol::{ContentBlock, ToolSpec};
 use rudder_tools::ToolOutput;
 use rudder_tools::file_tool::{parse_input, tool_error};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::background::{self, BackgroundTask, Progress};
 use super::gate::{SubagentGate, entry_tool, lists};
+use super::report::{self, TaskFacts};
 use super::{BudgetStop, Link};
 use crate::agent_tools::{self, SKILL, TASK};
 use crate::environment::EnvironmentSnapshot;
@@ -30,10 +33,6 @@ task and will receive your final message as its only view of your work. \
 The user does not see your messages and cannot answer questions, so \
 decide for yourself and state the assumptions you made. End with one \
 complete final message.";
-
-/// Most characters of a stopped subagent's partial text passed back (its
-/// newest part is kept).
-const MAX_PARTIAL_CHARS: usize = 20_000;
 
 /// The subagent type used when a call names none.
 const DEFAULT_TYPE: &str = "general-purpose";
@@ -85,52 +84,61 @@ pub(super) async fn run(
              budget of {limit}. Do the work yourself."
         ));
     }
+    let wants_background = input.run_in_background == Some(true);
+    let background = background_offered(session) && wants_background;
+    let reservation = if background {
+        match session.background().reserve() {
+            Ok(reservation) => Some(reservation),
+            Err(error) => return tool_error(error),
+        }
+    } else {
+        None
+    };
+    let progress = reservation
+        .as_ref()
+        .map(|reservation| Arc::clone(&reservation.progress));
     let started = Instant::now();
-    let mut child = match start_child(session, agent, &input, tool_use_id).await {
+    let mut child = match start_child(session, agent, &input, tool_use_id, progress).await {
         Ok(child) => child,
         Err(message) => return tool_error(message),
     };
+    if let Some(reservation) = reservation {
+        let task = BackgroundTask {
+            description: input.description,
+            prompt: input.prompt,
+            agent_type: agent.name.clone(),
+            started,
+        };
+        return background::launch(session, reservation, child, task);
+    }
     let outcome = child
         .run_turn(vec![ContentBlock::text(input.prompt.clone())], cancel)
         .await;
     child.shutdown().await;
-    let report = Report::of(&child, &outcome.stop, &outcome.result_text);
-    let transcript = child
-        .log()
-        .lock()
-        .ok()
-        .and_then(|log| log.transcript_path().map(|path| path.display().to_string()));
-    let (usage, tool_uses) = totals(&child);
-    let agent_id = child
-        .subagent_link()
-        .map(|link| link.agent_id.clone())
-        .unwrap_or_default();
-    let mut text = report.text;
-    if input.run_in_background == Some(true) {
-        text.push_str(
-            "\n\n(run_in_background is not supported by rudder yet: the subagent ran to its end \
-             before this result was returned.)",
+    let facts = TaskFacts {
+        description: &input.description,
+        prompt: &input.prompt,
+        agent_type: &agent.name,
+        started,
+    };
+    let mut finished = report::finish(&child, &outcome, facts, None);
+    if wants_background {
+        finished.append_note(
+            "\n\n(run_in_background needs the TaskOutput tool, which this session does not \
+             offer: the subagent ran to its end before this result was returned.)",
         );
     }
-    let structured = json!({
-        "status": report.status,
-        "agentId": agent_id,
-        "agentType": agent.name,
-        "description": input.description,
-        "prompt": input.prompt,
-        "content": [{"type": "text", "text": text}],
-        "totalDurationMs": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        "totalTokens": usage.total_input_tokens() + usage.output_tokens,
-        "totalToolUseCount": tool_uses,
-        "usage": usage,
-        "transcriptPath": transcript,
-    });
-    let output = if report.is_error {
-        ToolOutput::error(text)
-    } else {
-        ToolOutput::text(text)
-    };
-    output.with_structured(structured)
+    finished.to_output()
+}
+
+/// Whether the session can read a background subagent: TaskOutput (offered
+/// as BashOutput) is among its tools.
+fn background_offered(session: &Session) -> bool {
+    session
+        .frame()
+        .tools
+        .iter()
+        .any(|tool| tool.name() == "BashOutput")
 }
 
 /// Builds the child session of `agent` for one Task call.
@@ -139,6 +147,7 @@ async fn start_child(
     agent: &AgentDef,
     input: &TaskInput,
     tool_use_id: &str,
+    progress: Option<Arc<Progress>>,
 ) -> Result<Session, String> {
     let parent = session.config();
     let catalog = &parent.catalog;
@@ -251,116 +260,9 @@ async fn start_child(
             parent_log: Arc::clone(session.log()),
             max_budget_usd: parent.max_budget_usd,
             stopped: OnceLock::new(),
+            progress,
         }),
         budget: Arc::clone(session.budget()),
         checkpoints: session.checkpoints(),
     }))
-}
-
-/// How the subagent ended, as the parent sees it.
-struct Report {
-    /// `completed`, `stopped`, `interrupted` or `failed`.
-    status: &'static str,
-    /// The result text.
-    text: String,
-    /// Whether the Task call failed.
-    is_error: bool,
-}
-
-impl Report {
-    fn of(child: &Session, stop: &TurnStop, final_text: &str) -> Self {
-        let stopped = child
-            .subagent_link()
-            .and_then(|link| link.stopped.get().cloned());
-        let partial = partial_text(child);
-        let with_note = |note: String| {
-            let body = if partial.is_empty() {
-                "(The subagent had not written anything yet.)".to_owned()
-            } else {
-                partial.clone()
-            };
-            format!(
-                "{body}\n\n[rudder: {note}. The text above is its partial result; check it and \
-                 finish the work yourself if needed.]"
-            )
-        };
-        match (stop, stopped) {
-            (TurnStop::Completed, _) => Self {
-                status: "completed",
-                text: if final_text.trim().is_empty() {
-                    "(The subagent ended without a final message.)".to_owned()
-                } else {
-                    final_text.to_owned()
-                },
-                is_error: false,
-            },
-            (_, Some(note)) => Self {
-                status: "stopped",
-                text: with_note(note),
-                is_error: false,
-            },
-            (TurnStop::MaxTurns { limit }, None) => Self {
-                status: "stopped",
-                text: with_note(format!(
-                    "the subagent was stopped after {limit} turns, its type's maxTurns"
-                )),
-                is_error: false,
-            },
-            (TurnStop::Interrupted, None) => Self {
-                status: "interrupted",
-                text: with_note("the subagent was interrupted".to_owned()),
-                is_error: true,
-            },
-            (other, None) => Self {
-                status: "failed",
-                text: with_note(format!("the subagent failed: {}", describe(other))),
-                is_error: true,
-            },
-        }
-    }
-}
-
-/// What ended a subagent's turn, in words.
-fn describe(stop: &TurnStop) -> String {
-    match stop {
-        TurnStop::ApiError { message, .. }
-        | TurnStop::Denied { message }
-        | TurnStop::Failed { message } => message.clone(),
-        TurnStop::Refusal => "the model declined to continue".to_owned(),
-        TurnStop::MaxTokens => "its reply hit the output token limit".to_owned(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// Everything the subagent wrote, newest part kept when long.
-fn partial_text(child: &Session) -> String {
-    let texts: Vec<String> = child
-        .messages()
-        .iter()
-        .filter(|message| message.role == Role::Assistant)
-        .map(rudder_protocol::Message::text)
-        .filter(|text| !text.trim().is_empty())
-        .collect();
-    let joined = texts.join("\n\n");
-    let count = joined.chars().count();
-    if count <= MAX_PARTIAL_CHARS {
-        return joined;
-    }
-    let tail: String = joined.chars().skip(count - MAX_PARTIAL_CHARS).collect();
-    format!("[…]{tail}")
-}
-
-/// The subagent's usage and how many tool calls it made.
-fn totals(child: &Session) -> (rudder_protocol::Usage, usize) {
-    let usage = child
-        .log()
-        .lock()
-        .map(|log| log.accounting().usage().clone())
-        .unwrap_or_default();
-    let tool_uses = child
-        .messages()
-        .iter()
-        .map(|message| message.tool_uses().count())
-        .sum();
-    (usage, tool_uses)
 }

@@ -138,6 +138,7 @@ impl Harness {
             request_sink: None,
             init_extras: InitExtras::default(),
             catalog: Default::default(),
+            background_subagents: Default::default(),
             permission_store: None,
             fallback_models: Vec::new(),
             context: ContextSettings {
