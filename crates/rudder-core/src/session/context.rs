@@ -170,11 +170,11 @@ impl Session {
             texts.push(pending);
             stamp = self.context.pending_stamp.take();
         }
-        // A fresh first-prompt context needs no change report; anything else
-        // pending (a SessionStart hook's context on resume) does.
-        if stamp.is_none()
-            && let Some(told) = &self.context.stamp
-        {
+        // Compared with what the model is told with this prompt (a fresh
+        // first-prompt context, built when the session started) or was told
+        // before: a memory file edited or created in between (`/memory`
+        // before the first message) or a new day is reported after it.
+        if let Some(told) = stamp.as_ref().or(self.context.stamp.as_ref()) {
             let today = self.config.context.clock.today();
             let files = match &self.config.context.memory {
                 Some(source) => source.load().0,

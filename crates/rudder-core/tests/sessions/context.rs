@@ -88,6 +88,28 @@ async fn a_new_day_and_an_edited_memory_file_are_appended_never_edited_in() {
     assert_eq!(stamps, ["2026-01-01", "2026-01-02", "2026-01-03"]);
 }
 
+/// A memory file written after the session started but before its first
+/// message (`/memory` in the TUI) reaches the model with that message.
+#[tokio::test]
+async fn a_memory_file_written_before_the_first_message_is_told_with_it() {
+    let harness = Harness::new();
+    let server = MockServer::spawn(texts(2)).unwrap();
+    let (deps, _events) = deps(&server);
+    let mut session = Session::start(harness.config("early"), deps).await.unwrap();
+    harness.write_memory("Answer in French.");
+    turn(&mut session, "one").await;
+    turn(&mut session, "two").await;
+    let sent = requests(&server);
+    let prompt = |index: usize| sent[index].messages.last().unwrap().text();
+    assert!(prompt(0).contains("Answer in French."), "{}", prompt(0));
+    assert!(
+        !prompt(1).contains("Answer in French."),
+        "told once: {}",
+        prompt(1)
+    );
+    assert_extends(&sent[0], &sent[1], "consecutive requests");
+}
+
 /// Two writers never share a transcript: resuming a live session fails
 /// with a clear error; after the first ends, the resume works.
 #[tokio::test]
