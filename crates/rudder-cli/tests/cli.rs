@@ -53,7 +53,11 @@ mod sessions;
 mod subagents;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/tmux_support.rs"]
+mod tmux_support;
 #[path = "cli/trust_gate.rs"]
 mod trust_gate;
 #[path = "cli/tui.rs"]
 mod tui;
+#[path = "cli/tui_pickers.rs"]
+mod tui_pickers;

@@ -5,8 +5,9 @@
 //! Each prompt streams a short markdown answer and proposes an Edit of
 //! `<dir>/calc.py` (`a - b` → `a + b`) that needs approval; allowing it
 //! really edits the file. A prompt containing `slow` streams until
-//! interrupted. `/rewind` answers with a fixed text. No agent logic here
-//! beyond that script.
+//! interrupted. The rewind picker offers one message, and a rewind answers
+//! with a fixed text; `/memory` offers `<dir>/CLAUDE.md`; pasted images
+//! are refused. No agent logic here beyond that script.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,10 @@ use rudder_protocol::message::{AssistantMessage, Message, Role};
 use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionMode};
 use rudder_protocol::stream::{Delta, StreamEvent};
 use rudder_protocol::usage::Usage;
-use rudder_tui::{ApprovalPrompt, CommandError, Driver, DriverCommand, StatusSnapshot, TuiOptions};
+use rudder_tui::{
+    ApprovalPrompt, CommandError, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
+    StatusSnapshot, TuiOptions,
+};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -177,6 +181,34 @@ impl Driver for Scripted {
                 DriverCommand::Rewind { .. } => Ok("Rewound to the last checkpoint.".to_owned()),
                 _ => Err(CommandError::Unsupported),
             }
+        })
+    }
+
+    fn rewind_points<'a>(&'a self) -> BoxFuture<'a, Result<Vec<RewindChoice>, CommandError>> {
+        Box::pin(async move {
+            Ok(vec![RewindChoice {
+                id: "first".into(),
+                preview: "fix the bug".into(),
+                code: true,
+                files: vec!["calc.py".into()],
+            }])
+        })
+    }
+
+    fn memory_files(&self) -> Vec<MemoryChoice> {
+        vec![MemoryChoice {
+            label: "Project memory".into(),
+            path: self.dir.join("CLAUDE.md"),
+            exists: self.dir.join("CLAUDE.md").exists(),
+        }]
+    }
+
+    fn load_image<'a>(&'a self, path: PathBuf) -> BoxFuture<'a, Result<ContentBlock, ImageError>> {
+        Box::pin(async move {
+            Err(ImageError::Refused(format!(
+                "{}: images are not scripted",
+                path.display()
+            )))
         })
     }
 

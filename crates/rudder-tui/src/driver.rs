@@ -1,10 +1,13 @@
 //! The seam between the TUI and the agent: the [`Driver`] trait the CLI
-//! implements over a session, the commands it carries, and the status
-//! snapshot it reports.
+//! implements over a session, the commands it carries, the status
+//! snapshot it reports, and the rows of the pickers it fills (rewind
+//! points, memory files).
 //!
 //! Owns: the vocabulary only (plain data plus one trait). Must never: hold
 //! agent logic, import `rudder-core`, or do I/O. The TUI calls the sync
 //! methods from its event loop, so they must return quickly.
+
+use std::path::PathBuf;
 
 use futures::future::BoxFuture;
 use rudder_protocol::content::ContentBlock;
@@ -24,7 +27,9 @@ pub trait Driver: Send + Sync {
     /// after `TurnEnded` (Claude Code's queue semantics, USER-PAINS.md §7).
     /// The text may contain `@path` mentions and start with `/name` of a
     /// custom command; expanding both is the driver's job, as in `-p` mode
-    /// (CLAUDE-CODE-INTERFACE.md §8).
+    /// (CLAUDE-CODE-INTERFACE.md §8). `/init` arrives this way too: it is a
+    /// turn of the agent (writing CLAUDE.md), and the driver supplies its
+    /// prompt. Image blocks of pasted images follow the text block.
     fn submit(&self, prompt: Vec<ContentBlock>);
 
     /// Delivers `prompt` to the running turn at its next tool boundary (the
@@ -47,6 +52,25 @@ pub trait Driver: Send + Sync {
     /// at a time, and only while no turn is running.
     fn command<'a>(&'a self, command: DriverCommand)
     -> BoxFuture<'a, Result<String, CommandError>>;
+
+    /// The person's messages a rewind can return to, oldest first, for the
+    /// rewind picker (Esc Esc, `/rewind`). The TUI asks only while no turn
+    /// runs. Errors: [`CommandError::Failed`] with a message to show.
+    fn rewind_points<'a>(&'a self) -> BoxFuture<'a, Result<Vec<RewindChoice>, CommandError>>;
+
+    /// The memory files `/memory` offers to open in the editor: the
+    /// standard places (project, project-local, user) whether or not they
+    /// exist yet, then every other file loaded into the context. Quick
+    /// (file metadata only).
+    fn memory_files(&self) -> Vec<MemoryChoice>;
+
+    /// Reads the image file at `path` (relative to the session's working
+    /// directory unless absolute) into an `image` content block (base64),
+    /// for a pasted or dropped image. Errors: a message to show — not an
+    /// image, too large (with the limit), unreadable — or
+    /// [`ImageError::NotFound`] when no such file exists, so the TUI can
+    /// insert the pasted text as text instead.
+    fn load_image<'a>(&'a self, path: PathBuf) -> BoxFuture<'a, Result<ContentBlock, ImageError>>;
 
     /// A snapshot for `/context`, `/cost`, `/status` and the status line.
     /// Must not block on a running turn: stale numbers are fine, the TUI
@@ -75,9 +99,11 @@ pub enum DriverCommand {
         /// Session id or search text.
         session: Option<String>,
     },
-    /// `/rewind [target]` or Esc Esc: list checkpoints (`None`) or restore one.
+    /// `/rewind [target]`: list checkpoints (`None`) or restore one.
     Rewind {
-        /// Which checkpoint, as the driver listed it.
+        /// Which message, then optionally `both`, `code` or
+        /// `conversation`: a number of the driver's list (1 is the latest)
+        /// or a [`RewindChoice::id`], e.g. `2 code`.
         target: Option<String>,
     },
     /// `!command`: run a shell command directly, through the permission
@@ -86,9 +112,9 @@ pub enum DriverCommand {
         /// The command line after `!`.
         command: String,
     },
-    /// Any other built-in (`/memory`, `/init`, `/permissions`, `/hooks`,
-    /// `/config`, `/doctor`, …). Unsupported ones answer
-    /// [`CommandError::Unsupported`].
+    /// Any other built-in that shows text (`/memory` without an editor,
+    /// `/permissions`, `/hooks`, `/config`, `/agents`, `/doctor`).
+    /// Unsupported ones answer [`CommandError::Unsupported`].
     Other {
         /// Command name without the slash, e.g. `memory`.
         name: String,
@@ -107,6 +133,43 @@ pub enum CommandError {
     /// The command ran and failed; the message is shown as an error.
     #[error("{0}")]
     Failed(String),
+}
+
+/// Why a pasted image was not attached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    /// No file at that path: the paste was text that looked like a path.
+    #[error("no such file")]
+    NotFound,
+    /// The file is there but cannot be attached; the message says why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// One of the person's messages in the rewind picker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RewindChoice {
+    /// What identifies it in [`DriverCommand::Rewind`]'s target (the
+    /// message's transcript uuid for the CLI's driver).
+    pub id: String,
+    /// The message on one line.
+    pub preview: String,
+    /// Whether its files can be put back (a checkpoint exists for it).
+    pub code: bool,
+    /// Files changed since it (as the person would name them), which a
+    /// code rewind restores.
+    pub files: Vec<String>,
+}
+
+/// A memory file `/memory` can open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemoryChoice {
+    /// What it is, e.g. `Project memory`, `User memory`.
+    pub label: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Whether it exists (opening a missing one creates it).
+    pub exists: bool,
 }
 
 /// One row of `/context`: what occupies the context window.

@@ -1,14 +1,18 @@
 //! The prompt editor: a multi-line text buffer with a cursor, large pastes
-//! folded into placeholders, and the layout the input box draws.
+//! and attached images folded into placeholders, and the layout the input
+//! box draws.
 //!
-//! Owns: text editing only (insert, delete, moves, paste placeholders and
-//! their expansion on submit). Must never: know about keys, history,
-//! completion or the agent; the app maps keys to these operations.
+//! Owns: text editing only (insert, delete, moves, placeholders and their
+//! expansion on submit). Must never: know about keys, history, completion
+//! or the agent; the app maps keys to these operations.
 //!
 //! Contract (Claude Code behaviour): a paste of many lines shows as
 //! `[Pasted text #1 +120 lines]` and is expanded when the prompt is sent;
-//! backspace at the end of a placeholder removes it whole.
+//! an attached image shows as `[Image #1]`, stays in the text as written
+//! and is sent as an image block after it; backspace at the end of a
+//! placeholder removes it (and its image) whole.
 
+use rudder_protocol::content::ContentBlock;
 use unicode_width::UnicodeWidthChar;
 
 /// Pastes with more lines than this become placeholders.
@@ -16,20 +20,67 @@ const PASTE_MAX_LINES: usize = 5;
 /// Pastes longer than this (characters) become placeholders.
 const PASTE_MAX_CHARS: usize = 1000;
 
-/// A folded paste.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a placeholder stands for.
+#[derive(Debug, Clone, PartialEq)]
+enum Folded {
+    /// Pasted text, expanded on submit.
+    Text(String),
+    /// An image, sent as its own block.
+    Image(ContentBlock),
+}
+
+/// A placeholder in the text and what it stands for.
+#[derive(Debug, Clone, PartialEq)]
 struct Paste {
     placeholder: String,
-    content: String,
+    content: Folded,
+}
+
+/// A prompt ready to send: its text (pasted text expanded, image
+/// placeholders kept) and the images whose placeholders it holds, each
+/// with its placeholder, in the order they were attached.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Prompt {
+    /// The text.
+    pub(crate) text: String,
+    /// `(placeholder, image block)` pairs.
+    pub(crate) images: Vec<(String, ContentBlock)>,
+}
+
+impl Prompt {
+    /// A prompt of text only.
+    pub(crate) fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            images: Vec::new(),
+        }
+    }
+
+    /// The content blocks to send: the text, then the images.
+    pub(crate) fn blocks(&self) -> Vec<ContentBlock> {
+        let mut blocks = vec![ContentBlock::text(self.text.clone())];
+        blocks.extend(self.images.iter().map(|(_, image)| image.clone()));
+        blocks
+    }
+
+    /// Appends `other` after a blank line (queued prompts sent as one).
+    pub(crate) fn join(&mut self, other: Self) {
+        if !self.text.is_empty() {
+            self.text.push_str("\n\n");
+        }
+        self.text.push_str(&other.text);
+        self.images.extend(other.images);
+    }
 }
 
 /// The editor's buffer. The cursor is a byte offset on a char boundary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Editor {
     text: String,
     cursor: usize,
     pastes: Vec<Paste>,
     paste_count: usize,
+    image_count: usize,
 }
 
 impl Editor {
@@ -48,11 +99,24 @@ impl Editor {
         self.text.is_empty()
     }
 
-    /// Replaces the text (pastes are forgotten), cursor at the end.
+    /// Replaces the text (pastes and images are forgotten), cursor at the
+    /// end.
     pub(crate) fn set_text(&mut self, text: &str) {
         self.text = text.to_owned();
         self.cursor = self.text.len();
         self.pastes.clear();
+        self.image_count = 0;
+    }
+
+    /// Puts a prompt back for editing (its images stay attached).
+    pub(crate) fn restore(&mut self, prompt: Prompt) {
+        self.set_text(&prompt.text);
+        self.image_count = prompt.images.len();
+        self.pastes
+            .extend(prompt.images.into_iter().map(|(placeholder, image)| Paste {
+                placeholder,
+                content: Folded::Image(image),
+            }));
     }
 
     /// Empties the editor.
@@ -87,7 +151,19 @@ impl Editor {
         self.insert_str(&placeholder);
         self.pastes.push(Paste {
             placeholder,
-            content: text,
+            content: Folded::Text(text),
+        });
+    }
+
+    /// Attaches an image block at the cursor as `[Image #n]` (numbered
+    /// from 1 in this prompt).
+    pub(crate) fn attach_image(&mut self, image: ContentBlock) {
+        self.image_count += 1;
+        let placeholder = format!("[Image #{}]", self.image_count);
+        self.insert_str(&placeholder);
+        self.pastes.push(Paste {
+            placeholder,
+            content: Folded::Image(image),
         });
     }
 
@@ -235,11 +311,24 @@ impl Editor {
         (start, &before[start..])
     }
 
-    /// The text to send: placeholders replaced by what was pasted.
-    pub(crate) fn submission(&self) -> String {
-        self.pastes.iter().fold(self.text.clone(), |text, paste| {
-            text.replacen(&paste.placeholder, &paste.content, 1)
-        })
+    /// The prompt to send: text placeholders replaced by what was pasted,
+    /// and the images whose placeholders are still in the text.
+    pub(crate) fn submission(&self) -> Prompt {
+        let mut prompt = Prompt::text(self.text.clone());
+        for paste in &self.pastes {
+            if !self.text.contains(&paste.placeholder) {
+                continue;
+            }
+            match &paste.content {
+                Folded::Text(content) => {
+                    prompt.text = prompt.text.replacen(&paste.placeholder, content, 1);
+                }
+                Folded::Image(image) => prompt
+                    .images
+                    .push((paste.placeholder.clone(), image.clone())),
+            }
+        }
+        prompt
     }
 
     /// Rows of the text hard-wrapped to `width` columns, and the cursor's
@@ -302,9 +391,47 @@ mod tests {
         let pasted: String = (1..=120).map(|n| format!("line {n}\n")).collect();
         editor.paste(&pasted);
         assert_eq!(editor.text(), "look: [Pasted text #1 +120 lines]");
-        assert_eq!(editor.submission(), format!("look: {pasted}"));
+        assert_eq!(editor.submission().text, format!("look: {pasted}"));
         editor.backspace();
         assert_eq!(editor.text(), "look: ");
+    }
+
+    fn image(data: &str) -> ContentBlock {
+        ContentBlock::Image {
+            source: rudder_protocol::content::ImageSource::Base64 {
+                media_type: "image/png".into(),
+                data: data.into(),
+            },
+            cache_control: None,
+        }
+    }
+
+    #[test]
+    fn images_are_placeholders_sent_after_the_text() {
+        let mut editor = Editor::default();
+        editor.insert_str("compare ");
+        editor.attach_image(image("AAA"));
+        editor.insert_str(" with ");
+        editor.attach_image(image("BBB"));
+        assert_eq!(editor.text(), "compare [Image #1] with [Image #2]");
+        let prompt = editor.submission();
+        assert_eq!(prompt.text, "compare [Image #1] with [Image #2]");
+        let blocks = prompt.blocks();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[2], image("BBB"));
+        // Backspace drops the second image with its placeholder.
+        editor.backspace();
+        assert_eq!(editor.submission().images.len(), 1);
+        // A restored prompt keeps its image; the next one is #2 again.
+        let mut restored = Editor::default();
+        restored.restore(editor.submission());
+        restored.attach_image(image("CCC"));
+        assert!(
+            restored.text().ends_with("[Image #2]"),
+            "{}",
+            restored.text()
+        );
+        assert_eq!(restored.submission().images.len(), 2);
     }
 
     #[test]

@@ -18,10 +18,11 @@
 //! Enter sends (while a turn runs it is queued and sent when the turn
 //! ends); **Alt+Enter steers** (delivered at the next tool boundary);
 //! Shift+Enter, Ctrl+J or `\` Enter insert a newline; Esc interrupts (queued
-//! prompts come back to the editor), Esc Esc opens rewind; Shift+Tab cycles
-//! default → acceptEdits → plan (→ bypassPermissions when allowed); `@`
-//! completes files, `/` commands, `!` runs a shell command; Up/Down walk
-//! the history; Ctrl+D or Ctrl+C twice exits.
+//! prompts come back to the editor), Esc Esc opens the rewind picker;
+//! Shift+Tab cycles default → acceptEdits → plan (→ bypassPermissions when
+//! allowed); `@` completes files, `/` commands, `!` runs a shell command;
+//! a pasted or dropped image file is attached as `[Image #1]`; Up/Down
+//! walk the history; Ctrl+D or Ctrl+C twice exits.
 //!
 //! # Implementing the driver (rudder-cli)
 //!
@@ -48,6 +49,10 @@
 //!                    session.compact(..), Clear => .., Shell{command} => run
 //!                    through the Bash tool + policy, _ => Err(Unsupported) } })
 //! status()        -> status.lock().clone()  (never waits for the turn)
+//! rewind_points() -> lock session; its user messages (pickers are opened
+//!                    only while idle, so the lock is free)
+//! memory_files()  -> the memory files and where new ones would go
+//! load_image(p)   -> read, check type and size, base64 image block
 //! ```
 //! Approvals: the session's `Approver` sends `(request, oneshot::Sender)`
 //! on the channel given to [`run`] and awaits the receiver.
@@ -56,8 +61,10 @@ mod app;
 mod choose;
 mod complete;
 mod driver;
+mod dropped;
 mod editor;
 mod error;
+mod external;
 mod history;
 mod options;
 mod render;
@@ -70,7 +77,10 @@ mod testing;
 mod todo;
 
 pub use choose::{Choice, choose};
-pub use driver::{CommandError, ContextPart, Driver, DriverCommand, StatusSnapshot};
+pub use driver::{
+    CommandError, ContextPart, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
+    StatusSnapshot,
+};
 pub use error::TuiError;
 pub use options::{CustomCommand, Notification, StatusLineCommand, TuiOptions};
 pub use run::{ApprovalPrompt, run};

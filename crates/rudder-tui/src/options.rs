@@ -57,6 +57,10 @@ pub struct TuiOptions {
     pub notification: Notification,
     /// A prompt to submit as soon as the TUI starts (`rudder "prompt"`).
     pub initial_prompt: Option<String>,
+    /// The editor `/memory` opens files in (`$VISUAL`, else `$EDITOR`; run
+    /// with `sh -c` and the file as its last argument). `None`: `/memory`
+    /// lists the files instead.
+    pub editor: Option<String>,
 }
 
 impl Default for TuiOptions {
@@ -70,6 +74,7 @@ impl Default for TuiOptions {
             status_line: None,
             notification: Notification::default(),
             initial_prompt: None,
+            editor: None,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The event loop: wires the terminal, the agent's channels and the app.
 //!
 //! Owns: waiting (on keys, agent events, approval requests, command
-//! results, file listings and the status-line command), carrying out the
-//! app's effects, and pacing redraws: a frame only when something changed,
+//! results, rewind points, pasted images, file listings and the
+//! status-line command), carrying out the app's effects (suspending the
+//! terminal while the editor runs), and pacing redraws: a frame only when something changed,
 //! at most ~30 per second, and a timer only while something animates, so
 //! an idle TUI makes no wakeups at all (USER-PAINS.md §1.2). Must never:
 //! decide anything the app decides; it only moves data between the two.
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
+use rudder_protocol::content::ContentBlock;
 use rudder_protocol::event::AgentEvent;
 use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest};
 use tokio::sync::{mpsc, oneshot};
@@ -20,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::app::{App, Effect, preview_file};
-use crate::driver::{CommandError, Driver};
+use crate::driver::{CommandError, Driver, ImageError, RewindChoice};
 use crate::error::TuiError;
 use crate::history::History;
 use crate::options::{Notification, TuiOptions};
@@ -80,6 +82,8 @@ pub async fn run(
         project_dir,
         status_command,
         commands: mpsc::unbounded_channel(),
+        points: mpsc::unbounded_channel(),
+        images: mpsc::unbounded_channel(),
         files: mpsc::unbounded_channel(),
         status_lines: mpsc::unbounded_channel(),
         status_task: None,
@@ -105,6 +109,8 @@ struct Loop {
     project_dir: std::path::PathBuf,
     status_command: Option<crate::options::StatusLineCommand>,
     commands: Channel<Result<String, CommandError>>,
+    points: Channel<Result<Vec<RewindChoice>, CommandError>>,
+    images: Channel<(String, Result<ContentBlock, ImageError>)>,
     files: Channel<Vec<String>>,
     status_lines: Channel<Option<String>>,
     status_task: Option<JoinHandle<()>>,
@@ -129,6 +135,14 @@ impl Loop {
         loop {
             app.drop_closed_approvals();
             for effect in app.take_effects() {
+                if let Effect::OpenEditor(path) = effect {
+                    // The editor needs stdin to itself.
+                    drop(input);
+                    let result = self.edit(app, &path).await?;
+                    input = EventStream::new();
+                    app.on_editor_closed(&path, result);
+                    continue;
+                }
                 if !self.apply(effect, app)? {
                     return Ok(());
                 }
@@ -171,6 +185,8 @@ impl Loop {
                     None => approvals_open = false,
                 },
                 Some(result) = self.commands.1.recv() => app.on_command_result(result),
+                Some(points) = self.points.1.recv() => app.on_rewind_points(points),
+                Some((text, image)) = self.images.1.recv() => app.on_image(&text, image),
                 Some(files) = self.files.1.recv() => app.set_files(files),
                 Some(text) = self.status_lines.1.recv() => app.set_custom_status(text),
                 () = sleep_until(wake), if wake.is_some() => self.on_timer(app)?,
@@ -228,6 +244,22 @@ impl Loop {
                     let _ = reply.send(result);
                 });
             }
+            Effect::LoadRewindPoints => {
+                let driver = self.driver.clone();
+                let reply = self.points.0.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(driver.rewind_points().await);
+                });
+            }
+            Effect::LoadImage { path, text } => {
+                let driver = self.driver.clone();
+                let reply = self.images.0.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send((text, driver.load_image(path).await));
+                });
+            }
+            // Carried out by the loop itself (it owns the input stream).
+            Effect::OpenEditor(_) => {}
             Effect::IndexFiles => {
                 let root = self.project_dir.clone();
                 let reply = self.files.0.clone();
@@ -253,6 +285,33 @@ impl Loop {
             Effect::Exit => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Suspends the terminal, runs the configured editor on `path` until
+    /// it exits, and takes the terminal back (the viewport is drawn anew
+    /// below whatever the editor left). Returns the editor's own result;
+    /// errors are the terminal's.
+    async fn edit(
+        &mut self,
+        app: &mut App,
+        path: &std::path::Path,
+    ) -> Result<Result<(), String>, TuiError> {
+        let Some(editor) = app.editor_command().map(str::to_owned) else {
+            return Ok(Err("no editor is set".to_owned()));
+        };
+        self.screen
+            .suspend()
+            .map_err(TuiError::io("handing the terminal to the editor"))?;
+        let file = path.to_owned();
+        let result = tokio::task::spawn_blocking(move || crate::external::edit(&editor, &file))
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+        self.screen
+            .resume()
+            .map_err(TuiError::io("taking the terminal back from the editor"))?;
+        self.last_frame = None;
+        app.dirty = true;
+        Ok(result)
     }
 
     /// Runs the `statusLine` command, cancelling a run still in flight.

@@ -198,6 +198,26 @@ impl Screen {
         Ok(())
     }
 
+    /// Hands the terminal to another program (the editor): clears the
+    /// viewport, leaves the cursor at its top and restores the terminal's
+    /// modes. [`Screen::resume`] takes it back. Call only while no event
+    /// reader holds stdin.
+    pub(crate) fn suspend(&mut self) -> io::Result<()> {
+        let out = self.terminal.backend_mut();
+        queue!(out, MoveTo(0, self.top), Clear(ClearType::FromCursorDown))?;
+        out.flush()?;
+        restore(self.keyboard_enhanced)
+    }
+
+    /// Takes the terminal back after [`Screen::suspend`]: modes on again,
+    /// the viewport anchored where the other program left the cursor.
+    pub(crate) fn resume(&mut self) -> io::Result<()> {
+        // As in `cursor_row`: consume the dropped reader's wake-up first.
+        let _ = crossterm::event::poll(std::time::Duration::ZERO);
+        *self = Self::enter()?;
+        Ok(())
+    }
+
     /// Clears the viewport, leaves the cursor where the shell prompt should
     /// appear, and restores the terminal's modes.
     pub(crate) fn leave(mut self) -> io::Result<()> {

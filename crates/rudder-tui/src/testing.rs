@@ -11,7 +11,9 @@ use rudder_protocol::content::ContentBlock;
 use rudder_protocol::permission::PermissionMode;
 
 use crate::app::App;
-use crate::driver::{CommandError, Driver, DriverCommand, StatusSnapshot};
+use crate::driver::{
+    CommandError, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice, StatusSnapshot,
+};
 use crate::history::History;
 use crate::options::TuiOptions;
 
@@ -25,11 +27,31 @@ pub(crate) enum Call {
     Command(DriverCommand),
 }
 
-/// Records calls; commands answer `Ok("done: …")`.
+/// Records calls; commands answer `Ok("done: …")`; rewind points and
+/// memory files are what the test puts in; an image path containing
+/// `missing` is not found, one containing `huge` is refused, others load
+/// as a PNG whose data is the path.
 #[derive(Default)]
 pub(crate) struct FakeDriver {
     pub(crate) calls: Mutex<Vec<Call>>,
     pub(crate) status: Mutex<StatusSnapshot>,
+    /// Every submitted prompt, block by block.
+    pub(crate) prompts: Mutex<Vec<Vec<ContentBlock>>>,
+    /// Answer of `rewind_points`.
+    pub(crate) points: Mutex<Vec<RewindChoice>>,
+    /// Answer of `memory_files`.
+    pub(crate) memory: Mutex<Vec<MemoryChoice>>,
+}
+
+/// The image block the fake driver loads for `path`.
+pub(crate) fn fake_image(path: &std::path::Path) -> ContentBlock {
+    ContentBlock::Image {
+        source: rudder_protocol::content::ImageSource::Base64 {
+            media_type: "image/png".into(),
+            data: path.display().to_string(),
+        },
+        cache_control: None,
+    }
 }
 
 fn text_of(prompt: &[ContentBlock]) -> String {
@@ -55,6 +77,9 @@ impl FakeDriver {
 impl Driver for FakeDriver {
     fn submit(&self, prompt: Vec<ContentBlock>) {
         self.record(Call::Submit(text_of(&prompt)));
+        if let Ok(mut prompts) = self.prompts.lock() {
+            prompts.push(prompt);
+        }
     }
 
     fn steer(&self, prompt: Vec<ContentBlock>) {
@@ -79,6 +104,40 @@ impl Driver for FakeDriver {
     ) -> BoxFuture<'a, Result<String, CommandError>> {
         self.record(Call::Command(command.clone()));
         Box::pin(async move { Ok(format!("done: {command:?}")) })
+    }
+
+    fn rewind_points<'a>(&'a self) -> BoxFuture<'a, Result<Vec<RewindChoice>, CommandError>> {
+        let points = self
+            .points
+            .lock()
+            .map(|points| points.clone())
+            .unwrap_or_default();
+        Box::pin(async move { Ok(points) })
+    }
+
+    fn memory_files(&self) -> Vec<MemoryChoice> {
+        self.memory
+            .lock()
+            .map(|files| files.clone())
+            .unwrap_or_default()
+    }
+
+    fn load_image<'a>(
+        &'a self,
+        path: std::path::PathBuf,
+    ) -> BoxFuture<'a, Result<ContentBlock, ImageError>> {
+        Box::pin(async move {
+            let name = path.display().to_string();
+            if name.contains("missing") {
+                Err(ImageError::NotFound)
+            } else if name.contains("huge") {
+                Err(ImageError::Refused(format!(
+                    "{name} is 9.0 MB; at most 3.75 MB"
+                )))
+            } else {
+                Ok(fake_image(&path))
+            }
+        })
     }
 
     fn status(&self) -> StatusSnapshot {

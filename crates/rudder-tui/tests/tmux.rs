@@ -123,6 +123,11 @@ fn prompt_approve_interrupt_rewind_exit() {
     tmux.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(150));
     tmux.keys(&["Escape"]);
+    let picker = tmux.wait_for("Rewind to before one of your messages");
+    assert!(picker.contains("1. fix the bug"), "{picker}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Restore code and conversation");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("Rewound to the last checkpoint.");
 
     tmux.keys(&["C-d"]);

@@ -1,9 +1,11 @@
 //! The built-in commands the TUI hands to the driver
 //! (CLAUDE-CODE-INTERFACE.md §8): `/clear`, `/compact`, `/model`, `/resume`,
-//! `/rewind`, `!command`, `/permissions`, `/memory`, `/doctor`. `/status`,
-//! `/cost`, `/todos`, `/context` and `/exit` are answered by the TUI from
-//! the status snapshot (`/context` with the session's breakdown). Commands
-//! the agent cannot do yet answer [`CommandError::Unsupported`].
+//! `/rewind`, `!command`, `/permissions`, `/memory` (the listing, when no
+//! editor is set), `/hooks`, `/config`, `/agents`, `/doctor`. `/status`,
+//! `/cost`, `/todos`, `/context`, `/mcp`, `/help` and `/exit` are answered
+//! by the TUI from the status snapshot (`/context` with the session's
+//! breakdown); `/init` is a turn (`init.rs`). An unknown name answers
+//! [`CommandError::Unsupported`].
 //!
 //! The TUI sends a command only while no turn runs, so each one takes the
 //! session lock without waiting.
@@ -17,7 +19,7 @@ use rudder_tui::{CommandError, DriverCommand};
 
 use super::driver::Inner;
 use super::status::lock;
-use super::{doctor, rewind, sessions};
+use super::{doctor, listings, memory, rewind, sessions};
 
 /// Runs one command; returns the text to show.
 pub(super) async fn run(inner: &Inner, command: DriverCommand) -> Result<String, CommandError> {
@@ -29,7 +31,16 @@ pub(super) async fn run(inner: &Inner, command: DriverCommand) -> Result<String,
         DriverCommand::Shell { command } => shell(inner, &command).await,
         DriverCommand::Other { name, .. } => match name.as_str() {
             "permissions" => Ok(permissions(inner)),
-            "memory" => Ok(memory(inner)),
+            "memory" => Ok(memory::listing(&inner.setup.memory_files)),
+            "hooks" => Ok(listings::hooks(&inner.setup.settings)),
+            "config" => Ok(listings::config(&inner.setup.settings)),
+            "agents" => {
+                let session = inner.session.lock().await;
+                Ok(listings::agents(
+                    &session.config().catalog,
+                    &session.frame().model,
+                ))
+            }
             "doctor" => Ok(doctor::report(inner).await),
             _ => Err(CommandError::Unsupported),
         },
@@ -241,26 +252,6 @@ fn permissions(inner: &Inner) -> String {
         "Edit rules in .claude/settings.json (project), .claude/settings.local.json (yours) or ~/.claude/settings.json; \
          \"Yes, and don't ask again\" adds one for this session."
             .to_owned(),
-    );
-    lines.join("\n")
-}
-
-/// `/memory`: the memory files in the context.
-fn memory(inner: &Inner) -> String {
-    let files = &inner.setup.memory_files;
-    if files.is_empty() {
-        return "No memory files loaded. Create CLAUDE.md (project) or ~/.claude/CLAUDE.md (yours) \
-                to give rudder standing instructions."
-            .to_owned();
-    }
-    let mut lines = vec!["Memory files in the context:".to_owned()];
-    lines.extend(
-        files
-            .iter()
-            .map(|(path, level)| format!("  {level}: {}", path.display())),
-    );
-    lines.push(
-        "Edit them in your editor; /clear starts a conversation that reads them again.".to_owned(),
     );
     lines.join("\n")
 }

@@ -8,8 +8,11 @@
 //! shown as not delivered). The permission mode is applied to the gate at
 //! once; status snapshots come from the shared [`SharedStatus`] kept
 //! current by the event forwarder, so `status()` never waits on a turn.
-//! Commands (`/model`, `/rewind`, `!cmd` …) live in `commands.rs`.
+//! Commands (`/model`, `/rewind`, `!cmd` …) live in `commands.rs`; a
+//! prompt starting with `/init` becomes its survey prompt (`init.rs`) in
+//! the turn task.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::future::BoxFuture;
@@ -20,7 +23,10 @@ use rudder_core::{EventSink, Session, SessionDeps};
 use rudder_protocol::event::{NoticeLevel, TurnStop};
 use rudder_protocol::permission::{PermissionMode, PermissionUpdate, UpdateDestination};
 use rudder_protocol::{ContentBlock, Message, Role};
-use rudder_tui::{CommandError, ContextPart, Driver, DriverCommand, StatusSnapshot};
+use rudder_tui::{
+    CommandError, ContextPart, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
+    StatusSnapshot,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::status::{SharedStatus, lock};
@@ -83,6 +89,9 @@ impl Inner {
     /// deliver as the next one.
     async fn run_turns(self: Arc<Self>, mut prompt: Vec<ContentBlock>) {
         let mut session = self.session.lock().await;
+        if let Some(expanded) = super::init::expand(&prompt, &session.config().cwd) {
+            prompt = expanded;
+        }
         loop {
             let cancel = CancellationToken::new();
             self.turn().cancel = cancel.clone();
@@ -200,6 +209,31 @@ impl Driver for SessionDriver {
         command: DriverCommand,
     ) -> BoxFuture<'a, Result<String, CommandError>> {
         Box::pin(super::commands::run(&self.inner, command))
+    }
+
+    fn rewind_points<'a>(&'a self) -> BoxFuture<'a, Result<Vec<RewindChoice>, CommandError>> {
+        Box::pin(async move {
+            let session = self.inner.session.lock().await;
+            let cwd = session.config().cwd.clone();
+            Ok(super::rewind::choices(&session.rewind_points(), &cwd))
+        })
+    }
+
+    fn memory_files(&self) -> Vec<MemoryChoice> {
+        super::memory::choices(
+            &self.inner.setup.memory_places,
+            &self.inner.setup.memory_files,
+        )
+    }
+
+    fn load_image<'a>(&'a self, path: PathBuf) -> BoxFuture<'a, Result<ContentBlock, ImageError>> {
+        let cwd = PathBuf::from(&lock(&self.inner.status).cwd);
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || super::images::load(&path, &cwd, home.as_deref()))
+                .await
+                .unwrap_or_else(|error| Err(ImageError::Refused(error.to_string())))
+        })
     }
 
     fn status(&self) -> StatusSnapshot {

@@ -7,12 +7,18 @@
 //! [`SessionDriver`] and the TUI (`rudder_tui::run`). Agent events pass
 //! through a forwarder that keeps the status snapshot current
 //! (`status.rs`); approval requests reach the TUI through
-//! [`approver::TuiApprover`].
+//! [`approver::TuiApprover`]. Built-in commands are in `commands.rs`
+//! (listings in `listings.rs`, `memory.rs`, `doctor.rs`, `rewind.rs`),
+//! `/init`'s prompt in `init.rs`, pasted images in `images.rs`.
 
 pub mod approver;
 mod commands;
 mod doctor;
 pub mod driver;
+mod images;
+mod init;
+mod listings;
+pub mod memory;
 mod rewind;
 pub mod sessions;
 pub mod status;
@@ -122,6 +128,7 @@ pub async fn run(mut args: Args) -> Exit {
                 description: command.description,
             })
             .collect(),
+        editor: editor_command(),
         ..TuiOptions::default()
     };
     let started = match setup.start {
@@ -178,6 +185,15 @@ fn refresh_mcp_status(
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     })
+}
+
+/// The editor `/memory` opens files in: `$VISUAL`, else `$EDITOR` (as git
+/// and Claude Code read them); `None` when neither is set.
+fn editor_command() -> Option<String> {
+    ["VISUAL", "EDITOR"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
 }
 
 /// The snapshot before the session reports itself.

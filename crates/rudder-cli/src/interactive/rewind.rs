@@ -1,5 +1,7 @@
-//! `/rewind` and Esc Esc: the list of points to rewind to, the target the
-//! person types back (`/rewind 2 code`), and the report of what changed.
+//! `/rewind` and Esc Esc: the points to rewind to (as the TUI's picker
+//! rows, or as the list `/rewind` prints), the target the picker sends or
+//! the person types (`/rewind 2 code`, `/rewind <uuid> both`), and the
+//! report of what changed.
 //!
 //! Points are the person's own messages, numbered from the newest (1 is the
 //! last message sent). A rewind restores the state *before* that message:
@@ -11,9 +13,24 @@
 use std::path::Path;
 
 use rudder_core::session::{RewindOutcome, RewindPoint, RewindScope};
+use rudder_tui::RewindChoice;
 
 /// Longest preview of a message in the list, in characters.
 const PREVIEW: usize = 60;
+
+/// The picker's rows, oldest first: each point's uuid, preview and the
+/// files changed since (relative to `cwd` when inside it).
+pub fn choices(points: &[RewindPoint], cwd: &Path) -> Vec<RewindChoice> {
+    points
+        .iter()
+        .map(|point| RewindChoice {
+            id: point.uuid.clone(),
+            preview: cut(&point.preview, PREVIEW),
+            code: point.has_checkpoint,
+            files: point.files.iter().map(|path| short(path, cwd)).collect(),
+        })
+        .collect()
+}
 
 /// The list shown by `/rewind` without a target.
 pub fn list_text(points: &[RewindPoint], cwd: &Path) -> String {

@@ -111,11 +111,17 @@ pub struct Setup {
 }
 
 /// Settings only the interactive front end uses (`/memory`, `/model`,
-/// the status line).
+/// `/hooks`, `/config`, the status line).
 #[derive(Debug, Clone, Default)]
 pub struct InteractiveSetup {
     /// Memory files loaded into the first message, with their level.
     pub memory_files: Vec<(PathBuf, String)>,
+    /// Where `/memory` offers to create or edit memory files:
+    /// `(label, file)` (see `interactive::memory::standard_places`).
+    pub memory_places: Vec<(String, PathBuf)>,
+    /// The settings as loaded for this session (under the folder's trust
+    /// answer), for `/hooks` and `/config`.
+    pub settings: LoadedSettings,
     /// Model aliases (`sonnet`, `opus`, `haiku`) and the ids they stand for.
     pub model_aliases: Vec<(String, String)>,
     /// The `statusLine` setting's command.
@@ -203,6 +209,8 @@ impl Setup {
                 .iter()
                 .map(|file| (file.path.clone(), file.level.label().to_owned()))
                 .collect(),
+            memory_places: crate::interactive::memory::standard_places(&config_paths),
+            settings: loaded.clone(),
             model_aliases: model::resolved_aliases(&lookup),
             status_line: loaded
                 .settings

@@ -5,147 +5,20 @@
 //! Skipped, with a note, where tmux is not installed.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rudder_testkit::{MockServer, Scenario};
 use serde_json::{Value, json};
 
 use super::support::{Workspace, model_requests};
+use super::tmux_support::Tmux;
 
-/// A private tmux server running `rudder` in one window.
-struct Tmux {
-    socket: String,
-}
-
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-impl Tmux {
-    /// Starts `rudder args…` in `workspace.repo`, pointed at `server`.
-    fn start(
-        workspace: &Workspace,
-        server: &MockServer,
-        args: &[&str],
-        name: &str,
-    ) -> Option<Self> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("SKIPPED: tmux is not installed");
-            return None;
-        }
-        let socket = format!("rudder-cli-{name}-{}", std::process::id());
-        let env = [
-            ("PATH", std::env::var("PATH").unwrap_or_default()),
-            ("HOME", workspace.home.display().to_string()),
-            (
-                "RUDDER_HOME",
-                workspace.home.join(".rudder").display().to_string(),
-            ),
-            ("TERM", "xterm-256color".to_owned()),
-            ("IS_SANDBOX", "1".to_owned()),
-            ("ANTHROPIC_BASE_URL", server.base_url()),
-            ("ANTHROPIC_API_KEY", "test-key".to_owned()),
-            ("ANTHROPIC_MODEL", "claude-sonnet-4-5".to_owned()),
-        ];
-        let env: Vec<String> = env
-            .iter()
-            .map(|(name, value)| format!("{name}={}", quote(value)))
-            .collect();
-        let args: Vec<String> = args.iter().map(|arg| quote(arg)).collect();
-        let command = format!(
-            "env -i {} {} {}; echo \"rudder exited with $?\"; sleep 60",
-            env.join(" "),
-            quote(env!("CARGO_BIN_EXE_rudder")),
-            args.join(" ")
-        );
-        let repo = workspace.repo.display().to_string();
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "110",
-                "-y",
-                "40",
-                "-c",
-            ])
-            .args([repo.as_str(), command.as_str()])
-            .status()
-            .ok()?;
-        status.success().then_some(Self { socket })
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Types `text` literally, then presses `key` (e.g. `Enter`).
-    fn type_then(&self, text: &str, key: &str) {
-        self.keys(&["-l", text]);
-        self.keys(&[key]);
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-J",
-                "-S",
-                "-1000",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never saw {text:?} on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Two Esc presses, apart enough not to arrive as one `ESC ESC`.
-    fn double_escape(&self) {
-        self.keys(&["Escape"]);
-        std::thread::sleep(Duration::from_millis(150));
-        self.keys(&["Escape"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn scenario(turns: Value) -> MockServer {
+pub(crate) fn scenario(turns: Value) -> MockServer {
     MockServer::spawn(Scenario::from_json_str(&json!({ "turns": turns }).to_string()).unwrap())
         .unwrap()
 }
 
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
+pub(crate) fn read(path: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(path).unwrap_or_default()
 }
 
@@ -218,12 +91,14 @@ fn prompt_approve_deny_interrupt_steer_rewind_and_exit() {
     tmux.wait_for("Steering: delivered at the next tool boundary.");
     tmux.wait_for("Steered: only python files counted.");
 
-    // Esc Esc lists the rewind points; rewinding to before the first
-    // message restores code and conversation.
+    // Esc Esc opens the rewind picker (newest first); rewinding to before
+    // the first message restores code and conversation.
     tmux.double_escape();
-    let list = tmux.wait_for("Type /rewind <number>");
-    assert!(list.contains("4. fix the bug"), "{list}");
-    tmux.type_then("/rewind 4", "Enter");
+    let picker = tmux.wait_for("Rewind to before one of your messages");
+    assert!(picker.contains("4. fix the bug"), "{picker}");
+    tmux.keys(&["Down", "Down", "Down", "Enter"]);
+    tmux.wait_for("Rewind to before this message?");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("Rewound code and conversation.");
     assert_eq!(
         read(&calc),

@@ -26,6 +26,7 @@ use rudder_protocol::ToolResultContent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub use image::{MAX_IMAGE_BYTES, image_block, sniff_media_type};
 pub use text::{CUT_MARKER, push_numbered};
 
 use crate::file_tool::{FileEnv, optional_count, parse_input, run_blocking, tool_error};

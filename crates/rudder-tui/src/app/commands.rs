@@ -1,11 +1,13 @@
 //! Slash commands: the palette's built-in list, what the TUI answers
 //! itself from the status snapshot (`/help`, `/context`, `/cost`,
-//! `/status`, `/todos`, `/mcp`, `/agents`, `/exit`), and what goes to the
-//! driver as a [`DriverCommand`].
+//! `/status`, `/todos`, `/mcp`, `/exit`), what opens a picker (`/rewind`
+//! without arguments, `/memory` when an editor is set), what is a turn of
+//! the agent (`/init`, custom commands: sent as prompts), and what goes to
+//! the driver as a [`DriverCommand`].
 //!
 //! Owns: command names, parsing and display text (CLAUDE-CODE-INTERFACE.md
 //! §8). Must never: implement agent behaviour (compaction, model switch,
-//! rewind …); those belong to the driver.
+//! rewind, the `/init` prompt …); those belong to the driver.
 
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -14,12 +16,12 @@ use super::{App, Effect};
 use crate::complete::CommandInfo;
 use crate::driver::{CommandError, DriverCommand};
 use crate::render::tool::OUTPUT_LINES;
-use crate::render::{bold, dim, fold, prefix_lines, sanitize, tokens};
+use crate::render::{dim, fold, prefix_lines, sanitize, tokens};
 use crate::todo::todo_lines;
 
 /// Built-in commands and their palette descriptions.
-const BUILTINS: &[(&str, &str)] = &[
-    ("help", "Show commands and keys"),
+pub(super) const BUILTINS: &[(&str, &str)] = &[
+    ("help", "Show every command and key"),
     ("clear", "Clear the conversation and start fresh"),
     ("compact", "Summarise the conversation [instructions]"),
     ("context", "Show what fills the context window"),
@@ -27,17 +29,28 @@ const BUILTINS: &[(&str, &str)] = &[
     ("model", "Show or switch the model [name]"),
     ("resume", "Resume an earlier session [id]"),
     ("rewind", "Restore code and/or conversation to a checkpoint"),
-    ("memory", "Edit memory files (CLAUDE.md)"),
-    ("init", "Create a CLAUDE.md for this project"),
-    ("permissions", "Show and edit permission rules"),
+    ("memory", "Open a memory file (CLAUDE.md) in your editor"),
+    ("init", "Have the agent write a CLAUDE.md for this project"),
+    ("permissions", "Show the permission mode and rules"),
     ("mcp", "Show MCP servers"),
-    ("agents", "Show subagents"),
-    ("hooks", "Show configured hooks"),
-    ("config", "Show settings"),
+    ("agents", "List subagent types with their tools and model"),
+    ("hooks", "List the hooks in force"),
+    (
+        "config",
+        "Show the settings and the file each value comes from",
+    ),
     ("status", "Show session, model and account status"),
     ("todos", "Show the todo list"),
     ("doctor", "Check the installation"),
     ("exit", "Leave rudder"),
+];
+
+/// Other names of built-ins: `(alias, command)`.
+pub(super) const ALIASES: &[(&str, &str)] = &[
+    ("quit", "exit"),
+    ("reset", "clear"),
+    ("new", "clear"),
+    ("checkpoint", "rewind"),
 ];
 
 /// The built-in commands for the palette.
@@ -51,18 +64,6 @@ pub(crate) fn builtin_commands() -> Vec<CommandInfo> {
         .collect()
 }
 
-/// Keys shown by `/help`.
-const KEYS: &[(&str, &str)] = &[
-    ("Enter", "send (queued while the agent works)"),
-    ("Alt+Enter", "steer: deliver at the next tool boundary"),
-    ("Shift+Enter, Ctrl+J, \\ Enter", "new line"),
-    ("Esc", "interrupt; Esc Esc: rewind"),
-    ("Shift+Tab", "cycle permission mode"),
-    ("@", "mention a file; / commands; ! shell command"),
-    ("Up / Down", "history"),
-    ("Ctrl+C twice, Ctrl+D", "exit"),
-];
-
 impl App {
     /// Runs `/name args`. Returns false when it is a custom command, which
     /// the caller sends as a prompt.
@@ -72,9 +73,11 @@ impl App {
         let args = args.trim().to_owned();
         let some = |args: &str| (!args.is_empty()).then(|| args.to_owned());
         let builtin = BUILTINS.iter().any(|(builtin, _)| *builtin == name)
-            || matches!(name, "quit" | "reset" | "new" | "checkpoint");
-        if !builtin && self.is_custom(name) {
-            // Sent as a prompt; the driver expands it and echoes it.
+            || ALIASES.iter().any(|(alias, _)| *alias == name);
+        if (!builtin && self.is_custom(name)) || name == "init" {
+            // A turn of the agent, sent as a prompt: the driver expands it
+            // (a custom command's body, `/init`'s survey prompt) and the
+            // session echoes it.
             return false;
         }
         self.commit(vec![Line::from(Span::styled(
@@ -96,19 +99,8 @@ impl App {
                 self.commit(lines);
             }
             "mcp" => self.show_mcp(),
-            "agents" => {
-                let agents = self
-                    .info
-                    .as_ref()
-                    .map(|info| info.agents.clone())
-                    .unwrap_or_default();
-                let text = if agents.is_empty() {
-                    "No subagents.".to_owned()
-                } else {
-                    format!("Subagents: {}", agents.join(", "))
-                };
-                self.commit_notice(&text, Color::Reset);
-            }
+            "memory" if self.options.editor.is_some() => self.open_memory(),
+            "rewind" | "checkpoint" if args.is_empty() => self.open_rewind(),
             "clear" | "reset" | "new" => self.run_command(text, DriverCommand::Clear),
             "compact" => self.run_command(
                 text,
@@ -207,25 +199,6 @@ impl App {
         }
         self.refresh_status();
         self.drain_queue();
-    }
-
-    fn help_lines(&self) -> Vec<Line<'static>> {
-        let mut lines = vec![Line::from(Span::styled("Commands", bold()))];
-        for command in &self.commands {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  /{:<14}", command.name)),
-                Span::styled(command.description.clone(), dim()),
-            ]));
-        }
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled("Keys", bold())));
-        for (key, meaning) in KEYS {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {key:<30}")),
-                Span::styled((*meaning).to_owned(), dim()),
-            ]));
-        }
-        lines
     }
 
     fn show_context(&mut self) {

@@ -23,6 +23,23 @@ use crate::todo::parse_todos;
 /// Text blocks the session adds for the model, not the person.
 const REMINDER_PREFIX: &str = "<system-reminder>";
 
+/// `/name args` from the header the session puts before an expanded
+/// command (`<command-name>/name</command-name>` and, with arguments,
+/// `<command-args>args</command-args>`); `None` for other text.
+fn command_header(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("<command-name>")?;
+    let (name, rest) = rest.split_once("</command-name>")?;
+    let args = rest
+        .trim_start()
+        .strip_prefix("<command-args>")
+        .and_then(|rest| rest.split_once("</command-args>"))
+        .map(|(args, _)| args.trim());
+    Some(match args {
+        Some(args) if !args.is_empty() => format!("{name} {args}"),
+        _ => name.to_owned(),
+    })
+}
+
 impl App {
     /// Applies one event from the agent.
     pub(crate) fn on_agent_event(&mut self, event: AgentEvent) {
@@ -227,7 +244,15 @@ impl App {
     }
 
     fn on_user(&mut self, message: &Message) {
-        let mut prompt = Vec::new();
+        let mut prompt: Vec<String> = Vec::new();
+        // The text block after a command header is its expansion, which
+        // the person did not type: the header stands for both.
+        let mut expansion_follows = false;
+        let mentions_images = message.content.iter().any(|block| {
+            block
+                .as_text()
+                .is_some_and(|text| text.contains("[Image #"))
+        });
         for block in &message.content {
             match block {
                 ContentBlock::ToolResult {
@@ -236,12 +261,17 @@ impl App {
                     is_error,
                     ..
                 } => self.finish_tool(tool_use_id, content, *is_error),
-                ContentBlock::Text { text, .. }
-                    if !text.trim_start().starts_with(REMINDER_PREFIX) =>
-                {
-                    prompt.push(text.as_str());
+                ContentBlock::Text { .. } if expansion_follows => expansion_follows = false,
+                ContentBlock::Text { text, .. } => {
+                    if let Some(typed) = command_header(text) {
+                        prompt.push(typed);
+                        expansion_follows = true;
+                    } else if !text.trim_start().starts_with(REMINDER_PREFIX) {
+                        prompt.push(text.clone());
+                    }
                 }
-                ContentBlock::Image { .. } => prompt.push("[Image]"),
+                // Shown by their `[Image #n]` in the text when it has one.
+                ContentBlock::Image { .. } if !mentions_images => prompt.push("[Image]".to_owned()),
                 _ => {}
             }
         }

@@ -1,5 +1,6 @@
 //! Key and paste handling for the prompt: editing, history, completion,
-//! submit / queue / steer, interrupt, mode cycling.
+//! submit / queue / steer, interrupt, mode cycling, and pasted (or
+//! dropped) image files.
 //!
 //! Owns: the key map (documented on [`App::on_key`]). Must never: do I/O;
 //! slow work leaves as an [`Effect`].
@@ -8,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::style::Color;
-use rudder_protocol::content::ContentBlock;
 
 use super::{App, Effect};
 use crate::complete::CompletionKind;
 use crate::driver::DriverCommand;
+use crate::editor::Prompt;
 
 /// Two presses of Esc or Ctrl+C closer than this count as a double press.
 pub(crate) const DOUBLE_PRESS: Duration = Duration::from_millis(800);
@@ -27,7 +28,8 @@ impl App {
     /// sends like Enter); Up/Down move between lines, then through history;
     /// Tab or Enter accept a completion; Esc closes completion, interrupts a
     /// running turn (queued prompts come back to the editor), and Esc Esc
-    /// when idle opens rewind (empty prompt) or clears the prompt;
+    /// when idle opens the rewind picker (empty prompt) or clears the
+    /// prompt; an open picker takes the keys (see [`App::picker_key`]);
     /// Shift+Tab cycles the permission mode; Ctrl+C clears the prompt,
     /// interrupts, or twice exits; Ctrl+D on an empty prompt exits;
     /// Ctrl+A/E/U/K/W edit like a shell.
@@ -38,6 +40,10 @@ impl App {
         self.dirty = true;
         if !self.approvals.is_empty() {
             self.approval_key(key);
+            return;
+        }
+        if self.picker.is_some() {
+            self.picker_key(key);
             return;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -74,13 +80,25 @@ impl App {
         }
     }
 
-    /// Handles a bracketed paste.
+    /// Handles a bracketed paste. The path of an image file (as terminals
+    /// paste a dropped file, see `dropped.rs`) is read by the driver and
+    /// attached as `[Image #n]`; other text goes into the prompt.
     pub(crate) fn on_paste(&mut self, text: &str) {
         self.dirty = true;
         if !self.approvals.is_empty() {
             if let Some(feedback) = &mut self.approval_ui.feedback {
                 feedback.push_str(&text.replace(['\r', '\n'], " "));
             }
+            return;
+        }
+        if self.picker.is_some() {
+            return;
+        }
+        if let Some(path) = crate::dropped::image_path(text) {
+            self.effects.push(Effect::LoadImage {
+                path,
+                text: text.to_owned(),
+            });
             return;
         }
         self.edit(|editor| editor.paste(text));
@@ -114,11 +132,14 @@ impl App {
         if self.turn.is_some() {
             self.driver.interrupt();
             if !self.queue.is_empty() {
-                let mut queued = std::mem::take(&mut self.queue).join("\n\n");
-                if !self.editor.is_empty() {
-                    queued = format!("{queued}\n\n{}", self.editor.text());
+                let mut queued = Prompt::default();
+                for prompt in std::mem::take(&mut self.queue) {
+                    queued.join(prompt);
                 }
-                self.editor.set_text(&queued);
+                if !self.editor.is_empty() {
+                    queued.join(self.editor.submission());
+                }
+                self.editor.restore(queued);
             }
             return;
         }
@@ -131,7 +152,7 @@ impl App {
         }
         self.last_esc = None;
         if self.editor.is_empty() {
-            self.run_command("/rewind", DriverCommand::Rewind { target: None });
+            self.open_rewind();
         } else {
             self.edit(|editor| editor.clear());
         }
@@ -155,12 +176,12 @@ impl App {
     /// Sends the prompt: a `/command`, a `!shell` line, a steer, or a prompt
     /// (queued while a turn runs).
     fn submit(&mut self, steer: bool) {
-        let text = self.editor.submission();
-        let trimmed = text.trim().to_owned();
+        let prompt = self.editor.submission();
+        let trimmed = prompt.text.trim().to_owned();
         if trimmed.is_empty() {
             return;
         }
-        if let Err(message) = self.history.push(&text) {
+        if let Err(message) = self.history.push(&prompt.text) {
             self.commit_notice(&message, Color::Yellow);
         }
         self.history_pos = None;
@@ -187,14 +208,14 @@ impl App {
             return;
         }
         if steer && self.turn.is_some() {
-            self.driver.steer(vec![ContentBlock::text(text)]);
+            self.driver.steer(prompt.blocks());
             self.commit_notice(
                 "Steering: delivered at the next tool boundary.",
                 Color::DarkGray,
             );
             return;
         }
-        self.send_prompt(text);
+        self.send_prompt(prompt);
     }
 
     fn move_selection(&mut self, delta: isize) {

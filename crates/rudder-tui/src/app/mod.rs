@@ -11,9 +11,13 @@
 mod approval;
 mod commands;
 mod events;
+mod help;
 mod keys;
+mod picker;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_pickers;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,10 +34,11 @@ pub(crate) use approval::{
     ApprovalChoice, ApprovalUi, PendingApproval, preview_file, suggestion_label,
 };
 pub(crate) use commands::builtin_commands;
+pub(crate) use picker::Picker;
 
 use crate::complete::{CommandInfo, Completion};
-use crate::driver::{Driver, DriverCommand, StatusSnapshot};
-use crate::editor::Editor;
+use crate::driver::{Driver, DriverCommand, ImageError, StatusSnapshot};
+use crate::editor::{Editor, Prompt};
 use crate::history::History;
 use crate::options::TuiOptions;
 use crate::render::markdown::render_markdown;
@@ -49,6 +54,20 @@ pub(crate) enum Effect {
     Command(DriverCommand),
     /// List the project's files and hand them to [`App::set_files`].
     IndexFiles,
+    /// Ask [`Driver::rewind_points`] and hand the answer to
+    /// [`App::on_rewind_points`].
+    LoadRewindPoints,
+    /// Ask [`Driver::load_image`] for the image at `path` and hand the
+    /// answer, with the pasted `text`, to [`App::on_image`].
+    LoadImage {
+        /// The image file, as pasted.
+        path: std::path::PathBuf,
+        /// What was pasted (inserted as text when there is no such file).
+        text: String,
+    },
+    /// Suspend the TUI, edit this file in the configured editor, resume,
+    /// and report to [`App::on_editor_closed`].
+    OpenEditor(std::path::PathBuf),
     /// Ring the bell or send a notification with this text.
     Notify(String),
     /// Something shown in the status line changed.
@@ -110,7 +129,7 @@ pub(crate) struct App {
     /// The running turn.
     pub(crate) turn: Option<Turn>,
     /// Prompts typed during the turn, sent when it ends.
-    pub(crate) queue: Vec<String>,
+    pub(crate) queue: Vec<Prompt>,
     /// The prompt being typed.
     pub(crate) editor: Editor,
     history: History,
@@ -124,6 +143,8 @@ pub(crate) struct App {
     pub(crate) approvals: VecDeque<PendingApproval>,
     /// How the first approval is being answered.
     pub(crate) approval_ui: ApprovalUi,
+    /// The open picker (rewind, memory files).
+    pub(crate) picker: Option<Picker>,
     /// The agent's todo list.
     pub(crate) todos: Vec<Todo>,
     /// Text from the `statusLine` command.
@@ -180,6 +201,7 @@ impl App {
             commands,
             approvals: VecDeque::new(),
             approval_ui: ApprovalUi::default(),
+            picker: None,
             todos: Vec::new(),
             custom_status: None,
             command_running: None,
@@ -194,7 +216,7 @@ impl App {
     /// Submits the initial prompt, if the options carry one.
     pub(crate) fn start(&mut self) {
         if let Some(prompt) = self.options.initial_prompt.clone() {
-            self.send_prompt(prompt);
+            self.send_prompt(Prompt::text(prompt));
         }
     }
 
@@ -267,6 +289,11 @@ impl App {
         }
     }
 
+    /// The editor `/memory` opens files in, if one is set.
+    pub(crate) fn editor_command(&self) -> Option<&str> {
+        self.options.editor.as_deref()
+    }
+
     /// How notifications are sent.
     pub(crate) fn notification(&self) -> crate::options::Notification {
         self.options.notification
@@ -327,10 +354,11 @@ impl App {
 
     // ----- prompts -----
 
-    /// Sends a prompt now, or queues it while a turn runs.
-    fn send_prompt(&mut self, text: String) {
-        if self.turn.is_some() || self.command_running.is_some() {
-            self.queue.push(text);
+    /// Sends a prompt now, or queues it while a turn, a command or a
+    /// picker is in the way.
+    fn send_prompt(&mut self, prompt: Prompt) {
+        if self.turn.is_some() || self.command_running.is_some() || self.picker.is_some() {
+            self.queue.push(prompt);
             self.dirty = true;
             return;
         }
@@ -339,17 +367,63 @@ impl App {
             retry: None,
             thinking: false,
         });
-        self.driver.submit(vec![ContentBlock::text(text)]);
+        self.driver.submit(prompt.blocks());
         self.dirty = true;
     }
 
-    /// After a turn or command: send what was queued, as one prompt.
+    /// After a turn, command or picker: send what was queued, as one
+    /// prompt.
     fn drain_queue(&mut self) {
-        if self.turn.is_some() || self.command_running.is_some() || self.queue.is_empty() {
+        if self.turn.is_some()
+            || self.command_running.is_some()
+            || self.picker.is_some()
+            || self.queue.is_empty()
+        {
             return;
         }
-        let text = std::mem::take(&mut self.queue).join("\n\n");
-        self.send_prompt(text);
+        let mut prompt = Prompt::default();
+        for queued in std::mem::take(&mut self.queue) {
+            prompt.join(queued);
+        }
+        self.send_prompt(prompt);
+    }
+
+    /// The image pasted as `text` was read (or not): attach it as
+    /// `[Image #n]`, insert the text as typed when there is no such file,
+    /// or say why it was refused.
+    pub(crate) fn on_image(&mut self, text: &str, image: Result<ContentBlock, ImageError>) {
+        match image {
+            Ok(block) => self.editor.attach_image(block),
+            Err(ImageError::NotFound) => self.editor.paste(text),
+            Err(ImageError::Refused(message)) => {
+                self.commit_notice(&format!("Image not attached: {message}"), Color::Yellow);
+            }
+        }
+        self.refresh_completion();
+        self.dirty = true;
+    }
+
+    /// The editor opened for `path` by `/memory` exited (`Err`: it could
+    /// not run, or failed).
+    pub(crate) fn on_editor_closed(&mut self, path: &std::path::Path, result: Result<(), String>) {
+        let editor = self.options.editor.clone().unwrap_or_default();
+        match result {
+            Ok(()) => self.commit_notice(
+                &format!(
+                    "Edited {} with `{editor}`. rudder reads memory files again at your next message.",
+                    path.display()
+                ),
+                Color::Reset,
+            ),
+            Err(error) => self.commit_notice(
+                &format!(
+                    "Could not edit {} with `{editor}`: {error}. Set $VISUAL or $EDITOR to the editor to use.",
+                    path.display()
+                ),
+                Color::Red,
+            ),
+        }
+        self.drain_queue();
     }
 
     /// Takes a fresh snapshot, keeping what the events told us when the

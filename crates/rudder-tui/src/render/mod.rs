@@ -10,6 +10,8 @@ pub(crate) mod diff;
 pub(crate) mod highlight;
 pub(crate) mod markdown;
 #[cfg(test)]
+mod snapshots_pickers_test;
+#[cfg(test)]
 mod snapshots_test;
 pub(crate) mod tool;
 pub(crate) mod view;

@@ -37,7 +37,7 @@ fn buffer(lines: &[Line<'static>], width: u16) -> Buffer {
 }
 
 /// Only the text of the lines, one per row.
-fn text(lines: &[Line<'static>]) -> String {
+pub(super) fn text(lines: &[Line<'static>]) -> String {
     lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
@@ -127,7 +127,9 @@ fn edit_result_with_diff() {
     insta::assert_snapshot!(text(&lines));
 }
 
-fn draw_view(app: &crate::app::App, width: u16, height: u16) -> String {
+/// The viewport of `app` drawn at `width` × at most `height`, with the
+/// cursor position.
+pub(super) fn draw_view(app: &crate::app::App, width: u16, height: u16) -> String {
     let view = view::build(app, Instant::now(), height);
     let rows = view.height().min(height);
     let mut terminal = Terminal::new(TestBackend::new(width, rows)).unwrap();

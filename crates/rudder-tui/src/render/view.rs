@@ -1,6 +1,6 @@
 //! The live viewport under the scrollback: what is in flight (streaming
 //! text, running tools, spinner), queued prompts, the todo list, the prompt
-//! box or the approval prompt, completion, and the status line.
+//! box, the approval prompt or a picker, completion, and the status line.
 //!
 //! Owns: turning [`App`] state into a [`View`] of pre-wrapped lines whose
 //! size depends only on the viewport, never on the transcript's length
@@ -19,7 +19,7 @@ use rudder_protocol::permission::ApprovalRequest;
 use super::tool::{CallState, argument_summary, display_name, headline, truncate};
 use super::wrap::wrap_lines;
 use super::{bold, dim, sanitize};
-use crate::app::{App, ApprovalChoice, PendingApproval, suggestion_label};
+use crate::app::{App, ApprovalChoice, PendingApproval, Picker, suggestion_label};
 use crate::statusline::{builtin_status, mode_line, parse_ansi};
 use crate::todo::{TodoStatus, todo_lines};
 
@@ -100,14 +100,19 @@ pub(crate) fn build(app: &App, now: Instant, max_height: u16) -> View {
     let width = usize::from(app.width.max(20));
     let inner_width = width.saturating_sub(4);
     let below = below_lines(app, width);
-    let prompt = match app.approvals.front() {
-        Some(pending) => approval_box(
+    let prompt = match (app.approvals.front(), &app.picker) {
+        (Some(pending), _) => approval_box(
             app,
             pending,
             inner_width,
             usize::from(max_height).saturating_sub(below.len() + 3),
         ),
-        None => input_box(app, inner_width),
+        (None, Some(picker)) => picker_box(
+            picker,
+            inner_width,
+            usize::from(max_height).saturating_sub(below.len() + 3),
+        ),
+        (None, None) => input_box(app, inner_width),
     };
     // One blank row keeps the prompt off the last transcript line.
     let mut above = vec![Line::default()];
@@ -180,7 +185,7 @@ fn queue_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     app.queue
         .iter()
         .map(|text| {
-            let first = sanitize(text.lines().next().unwrap_or_default());
+            let first = sanitize(text.text.lines().next().unwrap_or_default());
             Line::from(vec![
                 Span::styled("↳ queued: ", dim()),
                 Span::raw(truncate(&first, width.saturating_sub(12))),
@@ -295,6 +300,63 @@ fn approval_box(app: &App, pending: &PendingApproval, width: usize, max_rows: us
         border: Style::new().fg(Color::Yellow),
         lines: all,
         cursor,
+    }
+}
+
+/// A picker: title, subtitle, the rows around the highlighted one (as
+/// many as `max_rows` allows), and the keys.
+fn picker_box(picker: &Picker, width: usize, max_rows: usize) -> PromptBox {
+    let mut lines = vec![Line::from(Span::styled(
+        sanitize(&picker.title),
+        bold().fg(Color::Cyan),
+    ))];
+    if !picker.subtitle.is_empty() {
+        lines.push(Line::from(Span::styled(
+            truncate(&sanitize(&picker.subtitle), width),
+            dim(),
+        )));
+    }
+    lines.push(Line::default());
+    let room = max_rows.saturating_sub(lines.len() + 2).max(3);
+    let first = picker
+        .selected
+        .saturating_sub(room - 1)
+        .min(picker.items.len().saturating_sub(room));
+    for (index, item) in picker.items.iter().enumerate().skip(first).take(room) {
+        let selected = index == picker.selected;
+        let pointer = if selected { "❯ " } else { "  " };
+        let style = match (selected, item.enabled) {
+            (true, _) => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            (false, true) => Style::new(),
+            (false, false) => dim(),
+        };
+        let number = if index < 9 {
+            format!("{}. ", index + 1)
+        } else {
+            "   ".to_owned()
+        };
+        let label = format!("{pointer}{number}{}", sanitize(&item.label));
+        let label = truncate(&label, width.saturating_sub(8).max(10) * 3 / 5);
+        let used = unicode_width::UnicodeWidthStr::width(label.as_str());
+        let mut spans = vec![Span::styled(label, style)];
+        if !item.detail.is_empty() {
+            let detail = format!("  · {}", sanitize(&item.detail));
+            spans.push(Span::styled(
+                truncate(&detail, width.saturating_sub(used)),
+                dim(),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "↑/↓ to select · Enter to choose · Esc to go back",
+        dim(),
+    )));
+    PromptBox {
+        border: Style::new().fg(Color::Cyan),
+        lines,
+        cursor: None,
     }
 }
 

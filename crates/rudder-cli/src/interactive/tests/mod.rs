@@ -1,203 +1,22 @@
 //! The driver over a real session and the scripted model server: what the
-//! TUI would see and what happens to the files (no fake driver).
+//! TUI would see and what happens to the files (no fake driver). The
+//! built-in commands added for issue 8's last items (`/init`, `/hooks`,
+//! `/config`, `/agents`, `/memory`, the rewind picker, pasted images) are
+//! in `commands.rs`; the harness is in `harness.rs`.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+mod commands;
+mod harness;
+
+use std::path::Path;
 use std::time::Duration;
 
-use rudder_config::commands::discover_commands;
-use rudder_config::{ConfigPaths, SourceSet};
-use rudder_core::approvals::PermissionStore;
-use rudder_core::catalog::Catalog;
-use rudder_core::hooks::HookRunner;
-use rudder_core::permissions::PolicyGate;
-use rudder_core::prompt::SystemPromptOptions;
-use rudder_core::session::InitExtras;
-use rudder_core::{EventSink, Session, SessionConfig, SessionDeps};
-use rudder_model::anthropic::{AnthropicClient, AnthropicConfig};
-use rudder_model::retry::RetryPolicy;
-use rudder_policy::PolicyBuilder;
-use rudder_policy::rule::RuleSource;
-use rudder_protocol::event::{TurnOutcome, TurnStop};
-use rudder_protocol::permission::{ApprovalDecision, PermissionMode, RuleBehavior};
+use rudder_protocol::event::TurnStop;
+use rudder_protocol::permission::{ApprovalDecision, PermissionMode};
 use rudder_protocol::{AgentEvent, ContentBlock};
-use rudder_testkit::{MockServer, Scenario};
-use rudder_tools::ToolLimits;
-use rudder_tools::registry::ToolRegistry;
-use rudder_tui::{ApprovalPrompt, CommandError, Driver, DriverCommand, StatusSnapshot};
+use rudder_tui::{CommandError, Driver, DriverCommand};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
-use super::approver::TuiApprover;
-use super::driver::SessionDriver;
-use super::status::spawn_forwarder;
-use crate::setup::InteractiveSetup;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// A driver over a fresh session in a scratch repository.
-struct Harness {
-    _dir: tempfile::TempDir,
-    repo: PathBuf,
-    server: MockServer,
-    driver: SessionDriver,
-    events: mpsc::UnboundedReceiver<AgentEvent>,
-    approvals: mpsc::UnboundedReceiver<ApprovalPrompt>,
-}
-
-impl Harness {
-    /// `turns` is built from the repository path; `mode` and `deny` rules
-    /// make the policy.
-    async fn new(turns: impl FnOnce(&Path) -> Value, mode: PermissionMode, deny: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        std::fs::create_dir_all(&repo).unwrap();
-        let repo = repo.canonicalize().unwrap();
-        let home = dir.path().join("home");
-        let scenario =
-            Scenario::from_json_str(&json!({ "turns": turns(&repo) }).to_string()).unwrap();
-        let server = MockServer::spawn(scenario).unwrap();
-        let env = |name: &str| (name == "ANTHROPIC_API_KEY").then(|| "test-key".to_owned());
-        let client = AnthropicClient::new(
-            AnthropicConfig::from_env(&env, Some(&server.base_url())).unwrap(),
-        )
-        .unwrap();
-        let (policy, errors) = PolicyBuilder::new(&repo, &home)
-            .mode(mode)
-            .rules(
-                RuleSource::new("test", &repo),
-                RuleBehavior::Deny,
-                deny.iter().copied(),
-            )
-            .build();
-        assert!(errors.is_empty(), "{errors:?}");
-        let (to_tui, events) = mpsc::unbounded_channel();
-        let (approvals_tx, approvals) = mpsc::unbounded_channel();
-        let (sink, from_sessions) = EventSink::channel();
-        let status = Arc::new(Mutex::new(StatusSnapshot::default()));
-        spawn_forwarder(from_sessions, to_tui, Arc::clone(&status));
-        let deps = SessionDeps {
-            client: Arc::new(client),
-            tools: Arc::new(ToolRegistry::builtin()),
-            gate: Arc::new(PolicyGate::new(policy, None)),
-            approver: Arc::new(TuiApprover {
-                approvals: approvals_tx,
-                events: sink.clone(),
-                status: Arc::clone(&status),
-            }),
-            events: sink,
-            hooks: HookRunner::default(),
-            mcp: None,
-        };
-        let config = SessionConfig {
-            session_id: uuid::Uuid::new_v4().to_string(),
-            cwd: repo.clone(),
-            rudder_home: home,
-            model: "claude-sonnet-4-5".into(),
-            small_model: "claude-haiku-4-5".into(),
-            max_tokens: 1000,
-            thinking: None,
-            system_prompt: SystemPromptOptions::default(),
-            max_turns: None,
-            max_budget_usd: None,
-            cache_breakpoints: true,
-            retry: RetryPolicy::default(),
-            fallback_models: Vec::new(),
-            tool_limits: ToolLimits::default(),
-            trusted: false,
-            persist: true,
-            checkpoints: true,
-            permission_mode: mode,
-            child_env: Vec::new(),
-            first_message_context: Vec::new(),
-            request_sink: None,
-            init_extras: InitExtras::default(),
-            permission_store: Some(PermissionStore::new(
-                ConfigPaths::from_env(&repo, &|_| None),
-                false,
-            )),
-            context: rudder_core::context::ContextSettings::default(),
-            catalog: Arc::new(catalog(&repo)),
-            background_subagents: Default::default(),
-        };
-        let session = Session::start(config, deps.clone()).await.unwrap();
-        let setup = InteractiveSetup {
-            memory_files: vec![(repo.join("CLAUDE.md"), "project".into())],
-            model_aliases: vec![("opus".into(), "claude-opus-4-8".into())],
-            status_line: None,
-            allow_bypass: false,
-        };
-        Self {
-            driver: SessionDriver::new(session, deps, status, setup),
-            _dir: dir,
-            repo,
-            server,
-            events,
-            approvals,
-        }
-    }
-
-    /// Waits for the next event `pick` accepts, skipping others.
-    async fn next<T>(&mut self, mut pick: impl FnMut(AgentEvent) -> Option<T>) -> T {
-        tokio::time::timeout(WAIT, async {
-            loop {
-                let event = self.events.recv().await.expect("the event channel closed");
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-        })
-        .await
-        .expect("the awaited event never came")
-    }
-
-    async fn turn_end(&mut self) -> TurnOutcome {
-        self.next(|event| match event {
-            AgentEvent::TurnEnded(outcome) => Some(outcome),
-            _ => None,
-        })
-        .await
-    }
-
-    async fn answer_approval(&mut self, decision: ApprovalDecision) -> String {
-        let (request, reply) = tokio::time::timeout(WAIT, self.approvals.recv())
-            .await
-            .expect("no approval request came")
-            .expect("the approvals channel closed");
-        reply.send(decision).unwrap();
-        request.tool_name
-    }
-
-    fn submit(&self, text: &str) {
-        self.driver.submit(vec![ContentBlock::text(text)]);
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.repo.join(name)
-    }
-
-    fn last_request(&self) -> String {
-        let requests = self.server.requests();
-        let last = requests.last().expect("a request was sent");
-        String::from_utf8_lossy(&last.body).into_owned()
-    }
-}
-
-/// The repository's custom commands: one, `/greet`, written first.
-fn catalog(repo: &Path) -> Catalog {
-    let commands = repo.join(".claude/commands");
-    std::fs::create_dir_all(&commands).unwrap();
-    std::fs::write(
-        commands.join("greet.md"),
-        "---\ndescription: Greet someone\n---\nSay hello to $ARGUMENTS.\n",
-    )
-    .unwrap();
-    let paths = ConfigPaths::from_env(repo, &|_| None);
-    Catalog {
-        commands: discover_commands(&paths, SourceSet::ALL, true),
-        ..Catalog::default()
-    }
-}
+use harness::{Harness, WAIT};
 
 fn write(repo: &Path, name: &str, content: &str) -> Value {
     json!({"type": "tool_use", "name": "Write", "input": {"file_path": repo.join(name), "content": content}})
