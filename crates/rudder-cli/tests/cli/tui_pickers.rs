@@ -147,8 +147,8 @@ fn memory_opens_the_file_in_the_editor_and_the_next_message_carries_it() {
     assert!(picker.contains("1. Project memory"), "{picker}");
     assert!(picker.contains("CLAUDE.md (new)"), "{picker}");
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("⎿  Edited ");
-    assert!(screen.contains("CLAUDE.md with `printf"), "{screen}");
+    let screen = tmux.wait_for("⎿  Opened ");
+    assert!(screen.contains("CLAUDE.md in `printf"), "{screen}");
     assert_eq!(
         read(workspace.repo.join("CLAUDE.md")),
         b"- Always answer in French.\n"

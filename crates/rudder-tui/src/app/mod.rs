@@ -410,7 +410,7 @@ impl App {
         match result {
             Ok(()) => self.commit_notice(
                 &format!(
-                    "Edited {} with `{editor}`. rudder reads memory files again at your next message.",
+                    "Opened {} in `{editor}`. rudder reads memory files again at your next message.",
                     path.display()
                 ),
                 Color::Reset,

@@ -196,7 +196,7 @@ fn memory_opens_the_chosen_file_in_the_editor_or_lists_without_one() {
     app.on_editor_closed(std::path::Path::new("/home/me/.claude/CLAUDE.md"), Ok(()));
     let text = output(&mut app);
     assert!(
-        text.contains("Edited /home/me/.claude/CLAUDE.md with `vim`"),
+        text.contains("Opened /home/me/.claude/CLAUDE.md in `vim`"),
         "{text}"
     );
     app.on_editor_closed(
