@@ -33,6 +33,19 @@ pub struct FileEnv {
     pub cancel: CancellationToken,
 }
 
+impl FileEnv {
+    /// The directory relative paths start from: the Bash tool's current
+    /// directory, which persists between calls (the policy judges relative
+    /// paths of every call against the same directory).
+    pub fn cwd(&self) -> PathBuf {
+        self.state
+            .bash_cwd
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// Runs `body` on the blocking pool with a [`FileEnv`] built from `ctx`.
 /// A panic in `body` becomes an error result, never a crashed session.
 pub async fn run_blocking<F>(ctx: &ToolContext, body: F) -> ToolOutput

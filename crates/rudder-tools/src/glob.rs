@@ -1,9 +1,11 @@
 //! The Glob tool: files whose path matches a glob pattern, newest first.
 //!
 //! Contract: CLAUDE-CODE-INTERFACE.md §2.2 (Glob: `pattern`, optional
-//! `path`, omitted = the project directory; results sorted by
+//! `path`, omitted = the current directory; results sorted by
 //! modification time; 2.1 caps them at 100 with a truncation flag).
-//! Decisions: the walk follows the shared rules of `walk.rs` (gitignore
+//! Decisions: the current directory is the Bash tool's (as in Claude Code,
+//! where `cd` moves it for every tool), the one the policy judges relative
+//! paths against; the walk follows the shared rules of `walk.rs` (gitignore
 //! honoured, hidden files included, VCS directories skipped), as the issue
 //! asks for a gitignore-aware Glob; patterns use standard glob syntax where
 //! `*` stays within one directory and `**` crosses directories, matched
@@ -32,7 +34,7 @@ const DESCRIPTION: &str = "\
 Finds files by name pattern, in any size of directory tree.
 
 - pattern uses glob syntax, matched against the path below the search directory: `*` matches within one directory level, `**` across levels, `?` one character, `{a,b}` alternatives, `[abc]` a character set. Examples: `**/*.rs`, `src/**/*.{ts,tsx}`, `*.md` (top level only).
-- path is the directory to search (default: the project directory).
+- path is the directory to search (default: the current working directory, where the last Bash `cd` left it). A relative path starts there too.
 - Files ignored by .gitignore are skipped; hidden files are included; .git and other version-control directories are skipped.
 - Returns absolute paths, most recently modified first, at most 100; a note says when there are more.
 - Use Grep to search file contents. For open-ended searches that need several rounds, consider delegating to an agent.";
@@ -69,7 +71,7 @@ impl Tool for GlobTool {
                 },
                 "path": {
                     "type": "string",
-                    "description": "Directory to search in; omit it to search the project directory"
+                    "description": "Directory to search in; omit it to search the current working directory"
                 }
             },
             "required": ["pattern"],
@@ -93,8 +95,9 @@ impl Tool for GlobTool {
 }
 
 /// The directory a search tool starts from: `path` made absolute against
-/// the project directory (or the project directory itself), which must
-/// be an existing directory or, when `allow_file`, a file.
+/// the current directory ([`FileEnv::cwd`], the Bash tool's; the current
+/// directory itself when `path` is absent), which must be an existing
+/// directory or, when `allow_file`, a file. Returns its canonical path.
 ///
 /// Errors: [`FileError::NotFound`], or [`FileError::Io`] naming a file
 /// where a directory is needed.
@@ -103,10 +106,14 @@ pub(crate) fn search_root(
     env: &FileEnv,
     allow_file: bool,
 ) -> Result<PathBuf, FileError> {
+    let cwd = env.cwd();
     let root = match path {
-        Some(path) if !path.is_empty() => env.project_dir.join(path),
-        _ => env.project_dir.clone(),
+        Some(path) if !path.is_empty() => cwd.join(path),
+        _ => cwd,
     };
+    // The real path, as the policy judged it (`sub/..` after a `cd` into a
+    // linked `sub` is not lexically the parent).
+    let root = std::fs::canonicalize(&root).map_err(|err| FileError::io(&root, "search", err))?;
     let metadata = std::fs::metadata(&root).map_err(|err| FileError::io(&root, "search", err))?;
     if !metadata.is_dir() && !allow_file {
         return Err(FileError::Io {

@@ -6,7 +6,8 @@
 //! `output_mode` files_with_matches (default) | content | count; `-A`,
 //! `-B`, `-C` and `-n` for content only; `-i`; `multiline` as rg -U
 //! --multiline-dotall; `head_limit`; `offset`; .gitignore respected).
-//! Decisions: `-n` defaults to true (Claude Code 2.1); `head_limit` 0 or
+//! Decisions: `path` and its default start in the current directory as
+//! Glob's do (`glob.rs`); `-n` defaults to true (Claude Code 2.1); `head_limit` 0 or
 //! absent means no limit, but content mode keeps at most
 //! [`MAX_CONTENT_LINES`] lines (a note says so); files are listed newest
 //! first like Glob, counts and content by path; `glob` may hold several
@@ -39,7 +40,7 @@ const DESCRIPTION: &str = "\
 Searches file contents for a regular expression, using ripgrep's engine and regex syntax.
 
 - pattern is a ripgrep (Rust) regular expression, e.g. `fn\\s+main` or `log.*Error`. Escape literal special characters: `interface\\{\\}` finds `interface{}`.
-- path is the file or directory to search (default: the project directory). glob limits the files searched by name (e.g. `*.rs`, `**/*.{ts,tsx}`); type limits them by ripgrep file type (e.g. rust, py, js, go), which is faster for standard languages.
+- path is the file or directory to search (default: the current working directory, where the last Bash `cd` left it; a relative path starts there too). glob limits the files searched by name (e.g. `*.rs`, `**/*.{ts,tsx}`); type limits them by ripgrep file type (e.g. rust, py, js, go), which is faster for standard languages.
 - output_mode: files_with_matches (the default) lists the matching files, most recently modified first; content shows the matching lines (-n line numbers are on by default; -A, -B and -C add lines of context after, before or around each match); count gives the number of matching lines per file.
 - -i makes the search case-insensitive. multiline lets a match span lines, with `.` matching newlines too.
 - head_limit keeps only the first N entries (lines, files or counts) after skipping offset entries; use the two to page through long results.
@@ -110,7 +111,7 @@ impl Tool for GrepTool {
                 },
                 "path": {
                     "type": "string",
-                    "description": "File or directory to search; omit it to search the project directory"
+                    "description": "File or directory to search; omit it to search the current working directory"
                 },
                 "glob": {
                     "type": "string",

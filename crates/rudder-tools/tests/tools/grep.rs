@@ -185,3 +185,28 @@ async fn errors_name_the_problem() {
     let none = env.run("Grep", json!({"pattern": "absent-word"})).await;
     assert_eq!(text(&none), "No files found");
 }
+
+#[tokio::test]
+async fn relative_paths_start_in_the_bash_working_directory_as_the_policy_judges_them() {
+    // The policy resolves a relative `path` against the Bash tool's current
+    // directory; the search must start there too, or `..` after a `cd`
+    // would reach a directory the policy never looked at.
+    let env = Env::new();
+    env.write("top.txt", "needle\n");
+    env.write("sub/inner.txt", "needle\n");
+    let outside = env.project.parent().unwrap().join("outside.txt");
+    std::fs::write(&outside, "needle\n").unwrap();
+    *env.ctx.state.bash_cwd.lock().unwrap() = env.path("sub");
+
+    let here = env.run("Grep", json!({"pattern": "needle"})).await;
+    assert_eq!(
+        text(&here),
+        format!("Found 1 file\n{}", env.path("sub/inner.txt").display())
+    );
+    let up = env
+        .run("Grep", json!({"pattern": "needle", "path": ".."}))
+        .await;
+    let found = text(&up);
+    assert!(found.starts_with("Found 2 files"), "{found}");
+    assert!(!found.contains("outside.txt"), "{found}");
+}

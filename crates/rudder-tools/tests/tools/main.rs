@@ -9,6 +9,7 @@
 mod background;
 mod bash;
 mod file_tools;
+mod glob;
 mod grep;
 mod ls;
 mod registry;
