@@ -1,7 +1,8 @@
 //! Plain data shared by every rudder crate.
 //!
 //! Content blocks, messages, requests and stream events of the Anthropic
-//! Messages API; usage; the permission vocabulary; the [`event::AgentEvent`]s
+//! Messages API; usage; the permission vocabulary (with the built-in
+//! secrets list, a pure function over paths); the [`event::AgentEvent`]s
 //! the agent reports; and the headless stream-json records. serde only: no
 //! I/O, no async, nothing that could make two builds of the same value
 //! serialize differently.
@@ -14,6 +15,7 @@ pub mod hook;
 pub mod message;
 pub mod permission;
 pub mod request;
+pub mod secrets;
 pub mod stream;
 pub mod usage;
 

@@ -12,8 +12,9 @@
 //! [`MAX_CONTENT_LINES`] lines (a note says so); files are listed newest
 //! first like Glob, counts and content by path; `glob` may hold several
 //! globs separated by spaces or top-level commas; paths are absolute; a
-//! single-file search shows no path before content lines, as rg does.
-//! Read-only.
+//! single-file search shows no path before content lines, as rg does;
+//! secret files the walk finds are skipped and counted in a note (the
+//! policy judged the root, not them). Read-only.
 
 pub mod search;
 
@@ -23,6 +24,7 @@ use futures::future::BoxFuture;
 use grep_regex::RegexMatcherBuilder;
 use ignore::overrides::OverrideBuilder;
 use ignore::types::TypesBuilder;
+use rudder_protocol::ToolResultContent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -44,7 +46,7 @@ Searches file contents for a regular expression, using ripgrep's engine and rege
 - output_mode: files_with_matches (the default) lists the matching files, most recently modified first; content shows the matching lines (-n line numbers are on by default; -A, -B and -C add lines of context after, before or around each match); count gives the number of matching lines per file.
 - -i makes the search case-insensitive. multiline lets a match span lines, with `.` matching newlines too.
 - head_limit keeps only the first N entries (lines, files or counts) after skipping offset entries; use the two to page through long results.
-- Files ignored by .gitignore, binary files and .git directories are skipped; hidden files are searched.
+- Files ignored by .gitignore, binary files and .git directories are skipped; hidden files are searched. Files on the built-in secrets list (.env files, private keys, credentials) are searched only when path names them.
 - Use this tool instead of running grep or rg through Bash. For open-ended searches that need several rounds, consider delegating to an agent.";
 
 /// What to return.
@@ -271,6 +273,7 @@ fn grep(input: &GrepInput, env: &FileEnv) -> Result<ToolOutput, ToolOutput> {
         multiline,
         mode,
         keep_lines: Some(keep_lines),
+        home: std::env::var_os("HOME").and_then(|home| std::fs::canonicalize(home).ok()),
     };
     let found = if root.is_dir() {
         let mut walk = walker(&root);
@@ -287,13 +290,34 @@ fn grep(input: &GrepInput, env: &FileEnv) -> Result<ToolOutput, ToolOutput> {
     if env.cancel.is_cancelled() {
         return Err(tool_error("Grep was interrupted."));
     }
-    Ok(match mode {
+    let skipped = found.secrets_skipped;
+    let output = match mode {
         Mode::Files => files_result(found, page),
         Mode::Count => count_result(found, page),
         Mode::Content { before, after, .. } => {
             content_result(found, page, before + after > 0, keep_lines)
         }
-    })
+    };
+    Ok(with_secrets_note(output, skipped))
+}
+
+/// Adds a note saying how many secret files the walk left unread.
+fn with_secrets_note(mut output: ToolOutput, skipped: usize) -> ToolOutput {
+    if skipped == 0 {
+        return output;
+    }
+    let noun = if skipped == 1 { "file" } else { "files" };
+    let note = format!(
+        "({skipped} {noun} on the built-in secrets list (.env files, private keys, credentials) were not searched; a path naming one is searched if the permission policy allows it.)"
+    );
+    if let ToolResultContent::Text(text) = &mut output.content {
+        text.push_str("\n\n");
+        text.push_str(&note);
+    }
+    if let Some(Value::Object(structured)) = &mut output.structured {
+        structured.insert("secretsSkipped".to_owned(), json!(skipped));
+    }
+    output
 }
 
 /// A file-type filter selecting `name` from ripgrep's built-in types.

@@ -8,7 +8,9 @@
 //! newlines, as `rg -U --multiline-dotall`), and binary files skipped at
 //! their first NUL byte. Results are gathered per file and sorted by the
 //! caller, so output never depends on thread timing; in content mode only
-//! the lines the caller can show are kept in memory.
+//! the lines the caller can show are kept in memory. Files on the built-in
+//! secrets list (`rudder_protocol::secrets`) that the walk finds are not
+//! read, only counted: the policy judged the search root, not them.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -54,6 +56,9 @@ pub struct Search {
     /// Content mode: keep only the first this many output lines (in path
     /// order) in memory; `None` keeps everything.
     pub keep_lines: Option<usize>,
+    /// The home directory (canonical), for the secrets below it
+    /// (`~/.ssh/…`); `None` when unknown (name-based secrets still count).
+    pub home: Option<PathBuf>,
 }
 
 /// What a search found.
@@ -70,6 +75,8 @@ pub struct Found {
     pub content_lines: usize,
     /// Content mode: files with at least one match.
     pub content_files: usize,
+    /// Files the walk found on the secrets list and did not read.
+    pub secrets_skipped: usize,
 }
 
 impl Search {
@@ -90,7 +97,9 @@ impl Search {
     /// Searches one file, or every file the walker `walk` yields, and
     /// returns what was found (unsorted except content, which is by path).
     /// `show_paths` puts the path before content lines. Unreadable files
-    /// are skipped, as `rg` skips them. Stops early when `cancel` fires.
+    /// are skipped, as `rg` skips them, and so are secret files the walk
+    /// finds (`single` is searched whatever it is: the caller named it).
+    /// Stops early when `cancel` fires.
     pub fn run(
         &self,
         walk: Option<&WalkBuilder>,
@@ -113,7 +122,11 @@ impl Search {
                     if let Ok(entry) = entry
                         && entry.file_type().is_some_and(|kind| kind.is_file())
                     {
-                        search.search_file(&mut searcher, entry.path(), show_paths, found);
+                        if search.is_secret(entry.path()) {
+                            lock(found).found.secrets_skipped += 1;
+                        } else {
+                            search.search_file(&mut searcher, entry.path(), show_paths, found);
+                        }
                     }
                     WalkState::Continue
                 })
@@ -125,6 +138,13 @@ impl Search {
             .found
     }
 
+    /// Whether `path` is on the built-in secrets list.
+    fn is_secret(&self, path: &Path) -> bool {
+        // An empty home is a prefix of no absolute path's `~/…` trees.
+        let home = self.home.as_deref().unwrap_or(Path::new(""));
+        rudder_protocol::secrets::secret_reason(path, home).is_some()
+    }
+
     fn search_file(
         &self,
         searcher: &mut Searcher,
@@ -132,7 +152,7 @@ impl Search {
         show_paths: bool,
         found: &Mutex<Collector>,
     ) {
-        let lock = || found.lock().unwrap_or_else(PoisonError::into_inner);
+        let lock = || lock(found);
         match self.mode {
             Mode::Files => {
                 let mut sink = FirstMatch(false);
@@ -175,6 +195,11 @@ impl Search {
             }
         }
     }
+}
+
+/// The collector, even if a walker thread panicked while holding it.
+fn lock(found: &Mutex<Collector>) -> std::sync::MutexGuard<'_, Collector> {
+    found.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Gathers results from the walker threads.

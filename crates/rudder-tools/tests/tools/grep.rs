@@ -210,3 +210,41 @@ async fn relative_paths_start_in_the_bash_working_directory_as_the_policy_judges
     assert!(found.starts_with("Found 2 files"), "{found}");
     assert!(!found.contains("outside.txt"), "{found}");
 }
+
+#[tokio::test]
+async fn a_recursive_search_skips_secret_files_that_a_named_path_would_reach() {
+    // The policy judges the search root only; files on the built-in secrets
+    // list (`.env*`, private keys) found below it are not read.
+    let env = Env::new();
+    env.write(".env", "API_KEY=sk-live-123\n");
+    env.write("deploy/.env.production", "API_KEY=sk-prod-456\n");
+    env.write("certs/server.key", "API_KEY in a key file\n");
+    env.write(".env.example", "API_KEY=\n");
+    env.write("src/config.rs", "let key = env(\"API_KEY\");\n");
+
+    let found = env
+        .run(
+            "Grep",
+            json!({"pattern": "API_KEY", "output_mode": "content"}),
+        )
+        .await;
+    let shown = text(&found);
+    assert!(!shown.contains("sk-live"), "{shown}");
+    assert!(!shown.contains("sk-prod"), "{shown}");
+    assert!(!shown.contains("server.key"), "{shown}");
+    assert!(shown.contains("config.rs"), "{shown}");
+    assert!(shown.contains(".env.example"), "{shown}");
+    assert!(
+        shown.contains("3 files on the built-in secrets list"),
+        "{shown}"
+    );
+
+    // Named as the path, the file is searched: the policy decided on it.
+    let named = env
+        .run(
+            "Grep",
+            json!({"pattern": "API_KEY", "path": ".env", "output_mode": "content"}),
+        )
+        .await;
+    assert_eq!(text(&named), "1:API_KEY=sk-live-123");
+}
