@@ -182,15 +182,22 @@ impl Search {
                 let mut sink = ContentLines {
                     prefix,
                     line_numbers,
+                    // No line of a file past the first `keep_lines` (one
+                    // more for the leading separator the caller drops) can
+                    // be shown, whatever the other files hold.
+                    keep: self
+                        .keep_lines
+                        .map_or(usize::MAX, |keep| keep.saturating_add(1)),
                     lines: Vec::new(),
+                    total: 0,
                     matched: false,
                 };
                 // A separator line between files when context is shown, as rg does.
                 if before + after > 0 {
-                    sink.lines.push("--".to_owned());
+                    sink.push_line("--".to_owned());
                 }
                 if searcher.search_path(&self.matcher, path, &mut sink).is_ok() && sink.matched {
-                    lock().offer(path, sink.lines, self.keep_lines);
+                    lock().offer(path, sink.lines, sink.total, self.keep_lines);
                 }
             }
         }
@@ -211,11 +218,11 @@ struct Collector {
 }
 
 impl Collector {
-    /// Adds one file's content lines, keeping only the files (in path
-    /// order) needed for the first `keep` lines.
-    fn offer(&mut self, path: &Path, lines: Vec<String>, keep: Option<usize>) {
+    /// Adds one file's content lines (the first of its `total`), keeping
+    /// only the files (in path order) needed for the first `keep` lines.
+    fn offer(&mut self, path: &Path, lines: Vec<String>, total: usize, keep: Option<usize>) {
         let found = &mut self.found;
-        found.content_lines += lines.len();
+        found.content_lines += total;
         found.content_files += 1;
         let Some(keep) = keep else {
             self.kept_lines += lines.len();
@@ -269,16 +276,32 @@ impl Sink for CountLines {
     }
 }
 
-/// Renders matching and context lines as `path:line:text` / `path-line-text`.
+/// Renders matching and context lines as `path:line:text` / `path-line-text`,
+/// holding at most `keep` of them and counting the rest.
 struct ContentLines {
     prefix: String,
     line_numbers: bool,
+    keep: usize,
     lines: Vec<String>,
+    /// Lines produced, held or not.
+    total: usize,
     matched: bool,
 }
 
 impl ContentLines {
+    /// Counts `line`, and holds it while fewer than `keep` are held.
+    fn push_line(&mut self, line: String) {
+        self.total += 1;
+        if self.lines.len() < self.keep {
+            self.lines.push(line);
+        }
+    }
+
     fn push(&mut self, number: Option<u64>, separator: char, bytes: &[u8]) {
+        self.total += 1;
+        if self.lines.len() >= self.keep {
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         let text = text.trim_end_matches(['\n', '\r']);
         let text = match text.char_indices().nth(MAX_LINE_CHARS) {
@@ -319,7 +342,7 @@ impl Sink for ContentLines {
     }
 
     fn context_break(&mut self, _: &Searcher) -> Result<bool, io::Error> {
-        self.lines.push("--".to_owned());
+        self.push_line("--".to_owned());
         Ok(true)
     }
 }
@@ -329,11 +352,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn content_of_one_huge_file_is_kept_only_as_far_as_it_can_be_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.log");
+        std::fs::write(&path, "match\n".repeat(10_000)).unwrap();
+        let search = Search {
+            matcher: grep_regex::RegexMatcher::new("match").unwrap(),
+            multiline: false,
+            mode: Mode::Content {
+                before: 0,
+                after: 0,
+                line_numbers: true,
+            },
+            keep_lines: Some(5),
+            home: None,
+        };
+        let found = search.run(None, &path, false, &CancellationToken::new());
+        assert_eq!(found.content_lines, 10_000);
+        let kept: usize = found.content.values().map(Vec::len).sum();
+        assert!(kept <= 6, "{kept} lines held for 5 to show");
+    }
+
+    #[test]
     fn offer_keeps_only_the_first_files_needed() {
         let mut collector = Collector::default();
         let lines = |n: usize| vec!["x".to_owned(); n];
         for path in ["/c", "/a", "/b", "/d"] {
-            collector.offer(Path::new(path), lines(2), Some(3));
+            collector.offer(Path::new(path), lines(2), 2, Some(3));
         }
         let found = collector.found;
         let kept: Vec<_> = found
