@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::file_tool::{FileEnv, parse_input, run_blocking, tool_error};
-use crate::fs_util::FileError;
+use crate::fs_util::{FileError, regular_file};
 use crate::tool::{Tool, ToolContext, ToolOutput};
 use crate::walk::walker;
 
@@ -99,8 +99,9 @@ impl Tool for GlobTool {
 /// directory itself when `path` is absent), which must be an existing
 /// directory or, when `allow_file`, a file. Returns its canonical path.
 ///
-/// Errors: [`FileError::NotFound`], or [`FileError::Io`] naming a file
-/// where a directory is needed.
+/// Errors: [`FileError::NotFound`], [`FileError::Io`] naming a file
+/// where a directory is needed, [`FileError::NotRegular`] for a pipe,
+/// socket or device.
 pub(crate) fn search_root(
     path: Option<&str>,
     env: &FileEnv,
@@ -115,13 +116,17 @@ pub(crate) fn search_root(
     // linked `sub` is not lexically the parent).
     let root = std::fs::canonicalize(&root).map_err(|err| FileError::io(&root, "search", err))?;
     let metadata = std::fs::metadata(&root).map_err(|err| FileError::io(&root, "search", err))?;
-    if !metadata.is_dir() && !allow_file {
+    if metadata.is_dir() {
+        return Ok(root);
+    }
+    if !allow_file {
         return Err(FileError::Io {
             path: root,
             action: "search",
             source: std::io::Error::other("it is a file, not a directory; pass its directory"),
         });
     }
+    regular_file(&root, &metadata)?;
     Ok(root)
 }
 

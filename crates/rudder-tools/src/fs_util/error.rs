@@ -32,6 +32,15 @@ pub enum FileError {
         /// The path as given.
         path: PathBuf,
     },
+    /// The path names a named pipe, socket or device: opening or reading
+    /// it can wait forever for another process.
+    #[error(
+        "{path} is not a regular file (it is a named pipe, socket or device), so the file tools do not open it. Use Bash if you really need it."
+    )]
+    NotRegular {
+        /// The path as given.
+        path: PathBuf,
+    },
     /// A symbolic link (or a chain of them) ends at nothing.
     #[error(
         "{path} is a symbolic link to {target}, which does not exist. Fix or remove the link first (e.g. with Bash)."

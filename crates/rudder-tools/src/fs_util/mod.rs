@@ -14,5 +14,7 @@ mod text;
 pub use atomic::write_atomic;
 pub use change::{Existing, MAX_EDIT_BYTES, PendingChange};
 pub use error::FileError;
-pub use path::{require_absolute, resolve_existing_dir, resolve_existing_file, resolve_for_write};
+pub use path::{
+    regular_file, require_absolute, resolve_existing_dir, resolve_existing_file, resolve_for_write,
+};
 pub use text::{LineEnding, TextShape, decode_text, line_count, to_crlf};

@@ -31,17 +31,32 @@ pub fn require_absolute(path: &str) -> Result<PathBuf, FileError> {
 /// links and returns the canonical path of the file itself.
 ///
 /// Errors: [`FileError::NotFound`], [`FileError::DanglingSymlink`],
-/// [`FileError::IsDirectory`], [`FileError::PermissionDenied`] (a parent
-/// directory cannot be searched), [`FileError::Io`].
+/// [`FileError::IsDirectory`], [`FileError::NotRegular`] (a named pipe,
+/// socket or device, whose open or read could block forever),
+/// [`FileError::PermissionDenied`] (a parent directory cannot be
+/// searched), [`FileError::Io`].
 pub fn resolve_existing_file(path: &Path) -> Result<PathBuf, FileError> {
     let canonical = canonicalize(path)?;
     let metadata = fs::metadata(&canonical).map_err(|err| FileError::io(path, "read", err))?;
+    regular_file(path, &metadata)?;
+    Ok(canonical)
+}
+
+/// Checks that `metadata` (of `path`, links followed) is a regular file.
+///
+/// Errors: [`FileError::IsDirectory`], [`FileError::NotRegular`].
+pub fn regular_file(path: &Path, metadata: &fs::Metadata) -> Result<(), FileError> {
     if metadata.is_dir() {
         return Err(FileError::IsDirectory {
             path: path.to_path_buf(),
         });
     }
-    Ok(canonical)
+    if !metadata.is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// Resolves an existing directory (following links) to its canonical path.
@@ -71,7 +86,7 @@ pub fn resolve_existing_dir(path: &Path) -> Result<PathBuf, FileError> {
 ///
 /// Errors: [`FileError::DanglingSymlink`] when `path` is a link whose chain
 /// ends at nothing, [`FileError::IsDirectory`] when the target is a
-/// directory, [`FileError::Io`] when an ancestor is a file or a missing
+/// directory, [`FileError::NotRegular`] when it is a pipe, socket or device, [`FileError::Io`] when an ancestor is a file or a missing
 /// part contains `..`, [`FileError::PermissionDenied`].
 pub fn resolve_for_write(path: &Path) -> Result<(PathBuf, bool), FileError> {
     match fs::symlink_metadata(path) {
@@ -79,11 +94,7 @@ pub fn resolve_for_write(path: &Path) -> Result<(PathBuf, bool), FileError> {
             let canonical = canonicalize(path)?;
             let metadata =
                 fs::metadata(&canonical).map_err(|err| FileError::io(path, "write", err))?;
-            if metadata.is_dir() {
-                return Err(FileError::IsDirectory {
-                    path: path.to_path_buf(),
-                });
-            }
+            regular_file(path, &metadata)?;
             Ok((canonical, true))
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {

@@ -299,3 +299,30 @@ async fn notebook_edit_requires_a_read_and_a_notebook() {
         .await;
     assert!(directory.is_error);
 }
+
+#[tokio::test]
+async fn a_named_pipe_is_refused_at_once_instead_of_waiting_for_a_writer() {
+    let env = Env::new();
+    let fifo = env.path("pipe");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let fifo_text = fifo.display().to_string();
+    let calls = [
+        ("Read", json!({"file_path": fifo_text})),
+        (
+            "Edit",
+            json!({"file_path": fifo_text, "old_string": "a", "new_string": "b"}),
+        ),
+        ("Write", json!({"file_path": fifo_text, "content": "x"})),
+        ("Grep", json!({"pattern": "x", "path": fifo_text})),
+    ];
+    for (tool, input) in calls {
+        let answered =
+            tokio::time::timeout(std::time::Duration::from_secs(5), env.run(tool, input)).await;
+        let Ok(output) = answered else {
+            // Let the stuck open return before failing.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+            panic!("{tool} waited on the named pipe");
+        };
+        assert_error(&output, "not a regular file");
+    }
+}
