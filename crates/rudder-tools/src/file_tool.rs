@@ -10,6 +10,7 @@ use std::fmt::Display;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde_json::Value;
@@ -64,6 +65,27 @@ where
             "The tool failed internally ({err}); nothing was changed by the failed step. Try again, or use Bash."
         )),
     }
+}
+
+/// The whole `execute` of a file tool: parses `input` as `T` for tool
+/// `name` and runs `body` on the blocking pool ([`run_blocking`]). Either
+/// side's error result is the call's result.
+pub fn execute_blocking<'a, T, F>(
+    ctx: &'a ToolContext,
+    name: &'static str,
+    input: Value,
+    body: F,
+) -> BoxFuture<'a, ToolOutput>
+where
+    T: DeserializeOwned,
+    F: FnOnce(&T, &FileEnv) -> Result<ToolOutput, ToolOutput> + Send + 'static,
+{
+    Box::pin(run_blocking(ctx, move |env| {
+        match parse_input::<T>(name, input) {
+            Ok(input) => body(&input, &env).unwrap_or_else(|output| output),
+            Err(output) => output,
+        }
+    }))
 }
 
 /// Deserializes a tool's input into its typed form.

@@ -22,7 +22,7 @@ use ignore::WalkState;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::file_tool::{FileEnv, parse_input, run_blocking, tool_error};
+use crate::file_tool::{FileEnv, execute_blocking, tool_error};
 use crate::fs_util::{FileError, regular_file};
 use crate::tool::{Tool, ToolContext, ToolOutput};
 use crate::walk::walker;
@@ -85,12 +85,7 @@ impl Tool for GlobTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<GlobInput>("Glob", input) {
-                Ok(input) => glob(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<GlobInput, _>(ctx, "Glob", input, glob)
     }
 }
 

@@ -19,7 +19,7 @@ use ignore::overrides::{Override, OverrideBuilder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::file_tool::{FileEnv, parse_input, run_blocking, tool_error};
+use crate::file_tool::{FileEnv, execute_blocking, tool_error};
 use crate::fs_util::{require_absolute, resolve_existing_dir};
 use crate::tool::{Tool, ToolContext, ToolOutput};
 use crate::walk::walker;
@@ -83,12 +83,7 @@ impl Tool for LsTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<LsInput>("LS", input) {
-                Ok(input) => list(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<LsInput, _>(ctx, "LS", input, list)
     }
 }
 

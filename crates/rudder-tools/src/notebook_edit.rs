@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::file_tool::{FileEnv, parse_input, run_blocking, tool_error};
+use crate::file_tool::{FileEnv, execute_blocking, tool_error};
 use crate::fs_util::{FileError, PendingChange};
 use crate::notebook::{self, cell_id, find_cell, to_line_list};
 use crate::tool::{Tool, ToolContext, ToolOutput};
@@ -120,12 +120,7 @@ impl Tool for NotebookEditTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<NotebookEditInput>("NotebookEdit", input) {
-                Ok(input) => edit_notebook(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<NotebookEditInput, _>(ctx, "NotebookEdit", input, edit_notebook)
     }
 }
 

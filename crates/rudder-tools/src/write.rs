@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::file_tool::{FileEnv, parse_input, run_blocking};
+use crate::file_tool::{FileEnv, execute_blocking};
 use crate::fs_util::{PendingChange, TextShape, line_count};
 use crate::tool::{Tool, ToolContext, ToolOutput};
 
@@ -69,12 +69,7 @@ impl Tool for WriteTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<WriteInput>("Write", input) {
-                Ok(input) => write(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<WriteInput, _>(ctx, "Write", input, write)
     }
 }
 

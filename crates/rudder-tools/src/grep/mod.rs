@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use self::search::{Found, Mode, Search};
-use crate::file_tool::{FileEnv, optional_count, parse_input, run_blocking, tool_error};
+use crate::file_tool::{FileEnv, execute_blocking, optional_count, tool_error};
 use crate::glob::search_root;
 use crate::tool::{Tool, ToolContext, ToolOutput};
 use crate::walk::walker;
@@ -172,12 +172,7 @@ impl Tool for GrepTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<GrepInput>("Grep", input) {
-                Ok(input) => grep(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<GrepInput, _>(ctx, "Grep", input, grep)
     }
 }
 

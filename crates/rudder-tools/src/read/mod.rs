@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 pub use image::{MAX_IMAGE_BYTES, image_block, sniff_media_type};
 pub use text::{CUT_MARKER, push_numbered};
 
-use crate::file_tool::{FileEnv, optional_count, parse_input, run_blocking, tool_error};
+use crate::file_tool::{FileEnv, execute_blocking, optional_count, tool_error};
 use crate::fs_util::{FileError, require_absolute, resolve_existing_file};
 use crate::read_tracker::FileStamp;
 use crate::tool::{Tool, ToolContext, ToolOutput};
@@ -118,12 +118,7 @@ impl Tool for ReadTool {
     }
 
     fn execute<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
-        Box::pin(run_blocking(ctx, move |env| {
-            match parse_input::<ReadInput>("Read", input) {
-                Ok(input) => read(&input, &env).unwrap_or_else(|output| output),
-                Err(output) => output,
-            }
-        }))
+        execute_blocking::<ReadInput, _>(ctx, "Read", input, read)
     }
 }
 
