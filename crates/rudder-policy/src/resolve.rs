@@ -181,8 +181,8 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
                 .operands
                 .iter()
                 .filter_map(|op| {
-                    let word = command.argv.get(op.word)?;
-                    resolve_word(word, op.access, bases.as_deref(), env)
+                    let word = operand_word(command.argv.get(op.word)?, op.offset)?;
+                    resolve_word(&word, op.access, bases.as_deref(), env)
                 })
                 .collect();
             ResolvedCommand {
@@ -210,6 +210,22 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
         undecidable: analysis.undecidable,
         leaves_sandbox,
     }
+}
+
+/// The path part of `word` that starts at byte `offset`: the word itself,
+/// or an option's attached value (`--file=~/x` gets no tilde expansion
+/// from bash, so neither does its value here). `None` for an offset that is
+/// not a character boundary.
+fn operand_word(word: &Word, offset: usize) -> Option<Word> {
+    if offset == 0 {
+        return Some(word.clone());
+    }
+    Some(Word {
+        value: word.value.get(offset..)?.to_string(),
+        tilde: false,
+        process_substitution: false,
+        ..word.clone()
+    })
 }
 
 /// The real directories a `CwdSet` stands for; `None` when unknown.

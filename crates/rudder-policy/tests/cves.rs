@@ -102,6 +102,65 @@ fn cve_2025_66032_ifs_and_short_flags() {
 }
 
 #[test]
+fn a_file_named_in_an_attached_option_value_is_judged_like_an_operand() {
+    // `--file=x` and `-fx` name a file as surely as `--file x`.
+    let env = Env::new();
+    fs::write(env.proj.join("README.md"), "x\n").unwrap();
+    let policy = env.mode(PermissionMode::Default);
+    for command in [
+        "grep --file=.env x README.md",
+        "grep -f.env x README.md",
+        "diff --from-file=.env README.md",
+        "grep --exclude-from=.env x .",
+    ] {
+        assert_eq!(kind(&env.bash(&policy, command)), "deny", "{command}");
+    }
+    for command in [
+        "sort --random-source=/etc/shadow README.md",
+        "du --exclude-from=/etc/shadow .",
+    ] {
+        assert_eq!(kind(&env.bash(&policy, command)), "ask", "{command}");
+    }
+    assert!(env.bash(&policy, "grep -fREADME.md x README.md").is_allow());
+    let edits = env.mode(PermissionMode::AcceptEdits);
+    assert_eq!(
+        kind(&env.bash(&edits, "cp README.md --target-directory=/etc")),
+        "ask"
+    );
+    assert_eq!(kind(&env.bash(&edits, "cp README.md -t/etc")), "ask");
+}
+
+#[test]
+fn abbreviated_long_options_count_as_the_option_they_abbreviate() {
+    // GNU getopt_long and git's parse-options take any unambiguous prefix
+    // of a long option: `sort --o=x` is `sort --output=x` (the same family
+    // of option-parsing bypass as CVE-2025-66032).
+    let env = Env::new();
+    fs::write(env.proj.join("README.md"), "b\na\n").unwrap();
+    let policy = env.mode(PermissionMode::Default);
+    for command in [
+        "sort --o=out.txt README.md",
+        "sort --outp out.txt README.md",
+        "sort --compress-prog=sh -S 1 README.md",
+        "sed -n --in-pl=.bak 1p README.md",
+        "wc --files0=list",
+        "du --files0-fr=list",
+        "git branch --set-up=origin/x",
+        "git diff --no-inde /etc/hostname README.md",
+        "git log --outp=/tmp/x",
+    ] {
+        assert!(!env.bash(&policy, command).is_allow(), "{command}");
+    }
+    assert_eq!(
+        kind(&env.bash(&policy, "grep --fi=.env x README.md")),
+        "deny"
+    );
+    for command in ["sort --rev README.md", "grep --colo=never a README.md"] {
+        assert!(env.bash(&policy, command).is_allow(), "{command}");
+    }
+}
+
+#[test]
 fn cve_2026_24052_domain_is_not_a_prefix() {
     let env = Env::new();
     let policy = env.policy(

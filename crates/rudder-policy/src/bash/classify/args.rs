@@ -1,7 +1,9 @@
 //! Splitting a command's words into options (with their values) and
 //! operands, the way GNU getopt does: short clusters (`-ni` is `-n -i`,
 //! CVE-2025-66032), attached or separate values, `--long=value`, `--` ends
-//! options, options may follow operands. Pure.
+//! options, options may follow operands, and a long option may be cut to
+//! any prefix (`--o=x` is `--output=x` to GNU getopt_long and git's
+//! parse-options). Pure.
 
 use crate::bash::Word;
 
@@ -23,6 +25,9 @@ pub(crate) struct Opt {
     pub name: String,
     /// Its value.
     pub value: Value,
+    /// Index into argv of the word the option is written in (an
+    /// [`Value::Inline`] value is the end of that word).
+    pub word: usize,
 }
 
 /// Options and operands of one command.
@@ -52,8 +57,19 @@ impl Args {
 }
 
 /// Parses `argv[1..]`. `with_value`: short options taking a value;
-/// `long_with_value`: long options taking a value.
-pub(crate) fn parse(argv: &[Word], with_value: &str, long_with_value: &[&str]) -> Args {
+/// `long_with_value`: long options taking a value; `long_names`: the other
+/// long options the caller looks for (all without `--`). A long option
+/// that is not one of these but a prefix of some is taken as the first of
+/// them it prefixes, `long_names` first: the program reads an unambiguous
+/// prefix as that option and refuses an ambiguous one, so the guess is
+/// either right or harmless, and callers list the options that disqualify
+/// a command first.
+pub(crate) fn parse(
+    argv: &[Word],
+    with_value: &str,
+    long_with_value: &[&str],
+    long_names: &[&str],
+) -> Args {
     let mut args = Args::default();
     let mut i = 1;
     let mut options_done = false;
@@ -80,6 +96,8 @@ pub(crate) fn parse(argv: &[Word], with_value: &str, long_with_value: &[&str]) -
                 Some((name, v)) => (name, Some(v.to_string())),
                 None => (long, None),
             };
+            let name = expand_long(name, long_names, long_with_value);
+            let i_option = i;
             let value = match inline {
                 Some(v) => Value::Inline(v),
                 None if long_with_value.contains(&name) => {
@@ -91,11 +109,13 @@ pub(crate) fn parse(argv: &[Word], with_value: &str, long_with_value: &[&str]) -
             args.options.push(Opt {
                 name: format!("--{name}"),
                 value,
+                word: i_option,
             });
             i += 1;
             continue;
         }
         let cluster = &value[1..];
+        let i_option = i;
         for (offset, c) in cluster.char_indices() {
             if with_value.contains(c) {
                 let rest = &cluster[offset + c.len_utf8()..];
@@ -108,12 +128,14 @@ pub(crate) fn parse(argv: &[Word], with_value: &str, long_with_value: &[&str]) -
                 args.options.push(Opt {
                     name: format!("-{c}"),
                     value,
+                    word: i_option,
                 });
                 break;
             }
             args.options.push(Opt {
                 name: format!("-{c}"),
                 value: Value::None,
+                word: i_option,
             });
         }
         i += 1;
@@ -129,6 +151,18 @@ pub(crate) fn parse(argv: &[Word], with_value: &str, long_with_value: &[&str]) -
     args
 }
 
+/// The long option `name` stands for: itself when known (or unknown), else
+/// the first known option it is a prefix of.
+fn expand_long<'a>(name: &'a str, long_names: &[&'a str], long_with_value: &[&'a str]) -> &'a str {
+    let known = || long_names.iter().chain(long_with_value).copied();
+    if name.is_empty() || known().any(|known| known == name) {
+        return name;
+    }
+    known()
+        .find(|known| known.starts_with(name))
+        .unwrap_or(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,17 +173,40 @@ mod tests {
 
     #[test]
     fn clusters_values_and_operands() {
-        let args = parse(&words("sed -ni.bak -e p f"), "e", &["expression"]);
+        let args = parse(&words("sed -ni.bak -e p f"), "e", &["expression"], &[]);
         let names: Vec<&str> = args.options.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["-n", "-i", "-.", "-b", "-a", "-k", "-e"]);
         assert_eq!(args.operands, [4]);
-        let args = parse(&words("head -n5 a -c 3 -- -b"), "nc", &[]);
+        let args = parse(&words("head -n5 a -c 3 -- -b"), "nc", &[], &[]);
         assert_eq!(args.options[0].value, Value::Inline("5".into()));
         assert_eq!(args.options[1].value, Value::Word(4));
         assert_eq!(args.operands, [2, 6]);
-        let args = parse(&words("grep --file pats --color=always x"), "", &["file"]);
+        let args = parse(
+            &words("grep --file pats --color=always x"),
+            "",
+            &["file"],
+            &[],
+        );
         assert_eq!(args.options[0].value, Value::Word(2));
         assert_eq!(args.options[1].value, Value::Inline("always".into()));
         assert_eq!(args.operands, [4]);
+    }
+
+    #[test]
+    fn long_options_may_be_abbreviated() {
+        let args = parse(
+            &words("sort --o=x --outp y --rev --output-x z"),
+            "",
+            &["output"],
+            &["compress-program"],
+        );
+        let names: Vec<&str> = args.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["--output", "--output", "--rev", "--output-x"]);
+        assert_eq!(args.options[1].value, Value::Word(3));
+        assert_eq!(args.operands, [6]);
+        // An exact name wins over a longer one it prefixes.
+        let args = parse(&words("rg --file f --files"), "", &["file"], &["files"]);
+        let names: Vec<&str> = args.options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["--file", "--files"]);
     }
 }

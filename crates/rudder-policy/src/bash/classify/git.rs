@@ -104,12 +104,13 @@ fn refuse(why: String, dirs: Vec<usize>) -> GitVerdict {
 }
 
 fn diff_like(argv: &[Word]) -> Result<(), String> {
-    let parsed = args::parse(argv, "", &[]);
+    const UNSAFE: &[&str] = &["output", "ext-diff", "no-index", "textconv"];
+    let parsed = args::parse(argv, "", &[], UNSAFE);
     if !parsed.dynamic_options.is_empty() {
         return Err("a git option is computed at run time".into());
     }
-    for name in ["--output", "--ext-diff", "--no-index", "--textconv"] {
-        if parsed.has(name) {
+    for name in UNSAFE.iter().map(|name| format!("--{name}")) {
+        if parsed.has(&name) {
             return Err(format!(
                 "`git {} {name}` can write files or run programs",
                 argv[0].value
@@ -149,7 +150,12 @@ fn branch(argv: &[Word]) -> Result<(), String> {
         "--no-track",
         "--create-reflog",
     ];
-    let parsed = args::parse(argv, "", VALUE);
+    let long_writes: Vec<&str> = WRITES
+        .iter()
+        .filter_map(|name| name.strip_prefix("--"))
+        .chain(["list"])
+        .collect();
+    let parsed = args::parse(argv, "", VALUE, &long_writes);
     if !parsed.dynamic_options.is_empty() {
         return Err("a git option is computed at run time".into());
     }
@@ -206,6 +212,10 @@ mod tests {
             ("git --git-dir=/x status", false),
             ("git --exec-path=/tmp status", false),
             ("git log --output=/tmp/x", false),
+            ("git log --outp=/tmp/x", false),
+            ("git diff --no-inde a b", false),
+            ("git branch --set-up=origin/x", false),
+            ("git branch --li feat*", true),
             ("git diff --ext-diff", false),
             ("git diff --no-index /etc/passwd x", false),
             ("git branch -D main", false),

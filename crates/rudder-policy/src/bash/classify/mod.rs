@@ -14,7 +14,7 @@ mod git;
 mod sed;
 mod table;
 
-use super::{Role, SimpleCommand, is_safe_variable, program_name};
+use super::{Role, SimpleCommand, Word, is_safe_variable, program_name};
 use table::{OperandRule, Spec};
 
 /// How a command touches one of its path operands.
@@ -38,13 +38,47 @@ impl Access {
     }
 }
 
-/// A path operand: the index of its word in `argv` and how it is used.
+/// A path operand: the index of its word in `argv`, where in the word the
+/// path starts, and how it is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operand {
     /// Index into [`SimpleCommand::argv`].
     pub word: usize,
+    /// Byte offset into the word's value where the path starts: 0 for a
+    /// whole word, past `--file=` or `-f` for a value attached to its
+    /// option (`grep --file=pats`, `grep -fpats`).
+    pub offset: usize,
     /// How the command uses it.
     pub access: Access,
+}
+
+impl Operand {
+    /// A whole word used with `access`.
+    fn whole(word: usize, access: Access) -> Self {
+        Self {
+            word,
+            offset: 0,
+            access,
+        }
+    }
+
+    /// The value of option `opt` as a path used with `access`, whether it
+    /// is the next word or attached to the option's own word; `None` for
+    /// an option without a value.
+    fn option_value(opt: &args::Opt, argv: &[Word], access: Access) -> Option<Self> {
+        match &opt.value {
+            args::Value::None => None,
+            args::Value::Word(w) => Some(Self::whole(*w, access)),
+            args::Value::Inline(value) => {
+                let word = argv.get(opt.word)?;
+                Some(Self {
+                    word: opt.word,
+                    offset: word.value.len().checked_sub(value.len())?,
+                    access,
+                })
+            }
+        }
+    }
 }
 
 /// The class of a command.
@@ -162,7 +196,14 @@ fn demote_if_wrapped(command: &SimpleCommand, classified: &mut Classified) {
 
 fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
     let argv = &command.argv;
-    let parsed = args::parse(argv, spec.with_value, spec.long_with_value);
+    let long_names: Vec<&str> = spec
+        .forbidden
+        .iter()
+        .chain(spec.file_options)
+        .chain(spec.pattern_options)
+        .filter_map(|name| name.strip_prefix("--"))
+        .collect();
+    let parsed = args::parse(argv, spec.with_value, spec.long_with_value, &long_names);
     let mut classified = Classified {
         class: spec.class,
         operands: Vec::new(),
@@ -181,15 +222,13 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
             argv[0].value, opt.name
         ));
     }
-    // Option values that name files the command reads (`grep -f pats`).
+    // Option values that name files the command reads (`grep -f pats`,
+    // `grep --file=pats`).
     for opt in &parsed.options {
         if spec.file_options.contains(&opt.name.as_str())
-            && let args::Value::Word(w) = opt.value
+            && let Some(operand) = Operand::option_value(opt, argv, spec.file_option_access)
         {
-            classified.operands.push(Operand {
-                word: w,
-                access: spec.file_option_access,
-            });
+            classified.operands.push(operand);
         }
     }
     let pattern_given = parsed.find(spec.pattern_options).is_some();
@@ -230,16 +269,13 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
             | OperandRule::FirstOnly(a) => a,
             OperandRule::None => continue,
         };
-        classified.operands.push(Operand { word, access });
+        classified.operands.push(Operand::whole(word, access));
     }
     // `-t dir` of mv/cp.
     if let Some(opt) = parsed.find(&["-t", "--target-directory"])
-        && let args::Value::Word(w) = opt.value
+        && let Some(operand) = Operand::option_value(opt, argv, Access::Write)
     {
-        classified.operands.push(Operand {
-            word: w,
-            access: Access::Write,
-        });
+        classified.operands.push(operand);
     }
     let dynamic_operand = parsed.operands.iter().any(|w| {
         argv.get(*w)
@@ -268,10 +304,7 @@ fn classify_git(command: &SimpleCommand) -> Classified {
             .dirs
             .iter()
             .filter(|w| command.argv.get(**w).is_some_and(|w| !w.dynamic))
-            .map(|w| Operand {
-                word: *w,
-                access: Access::Metadata,
-            })
+            .map(|w| Operand::whole(*w, Access::Metadata))
             .collect(),
         unresolved: None,
         note: None,
@@ -287,7 +320,12 @@ fn classify_git(command: &SimpleCommand) -> Classified {
 
 fn classify_sed(command: &SimpleCommand) -> Classified {
     let argv = &command.argv;
-    let parsed = args::parse(argv, "efl", &["expression", "file", "line-length"]);
+    let parsed = args::parse(
+        argv,
+        "efl",
+        &["expression", "file", "line-length"],
+        &["in-place", "separate", "quiet", "silent"],
+    );
     let mut classified = Classified {
         class: CommandClass::ReadOnly,
         operands: Vec::new(),
@@ -349,10 +387,7 @@ fn classify_sed(command: &SimpleCommand) -> Classified {
     }
     for word in operands {
         match argv.get(word) {
-            Some(w) if !w.dynamic => classified.operands.push(Operand {
-                word,
-                access: Access::Read,
-            }),
+            Some(w) if !w.dynamic => classified.operands.push(Operand::whole(word, Access::Read)),
             _ => classified.unresolved = Some("a sed input file is computed at run time".into()),
         }
     }
@@ -393,14 +428,14 @@ fn classify_find(command: &SimpleCommand) -> Classified {
             in_roots = false;
         }
         if in_roots {
-            classified.operands.push(Operand {
-                word: i,
-                access: if deletes {
+            classified.operands.push(Operand::whole(
+                i,
+                if deletes {
                     Access::Delete
                 } else {
                     Access::Metadata
                 },
-            });
+            ));
         } else if ACTIONS.contains(&value) && classified.note.is_none() {
             classified.class = CommandClass::Other;
             classified.note = Some(format!("`find {value}` runs programs or writes files"));
