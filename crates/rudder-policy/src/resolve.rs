@@ -177,7 +177,7 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
         .map(|command| {
             let class = classify::classify(&command);
             let bases = bases(&command.cwd, env);
-            let paths = class
+            let mut paths: Vec<PathUse> = class
                 .operands
                 .iter()
                 .filter_map(|op| {
@@ -185,6 +185,19 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
                     resolve_word(&word, op.access, bases.as_deref(), env)
                 })
                 .collect();
+            if let Some(tree) = class.tree_read {
+                if tree.reads_cwd {
+                    paths.extend(resolve_word(
+                        &Word::literal("."),
+                        Access::Read,
+                        bases.as_deref(),
+                        env,
+                    ));
+                }
+                for used in paths.iter_mut().filter(|u| u.access == Access::Read) {
+                    scan_trees(used, tree.hidden, env);
+                }
+            }
             ResolvedCommand {
                 command,
                 class,
@@ -209,6 +222,27 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
         redirects,
         undecidable: analysis.undecidable,
         leaves_sandbox,
+    }
+}
+
+/// Looks for secret files below the directories of `used`, which a tree
+/// reader reads whole (`hidden`: hidden entries too).
+fn scan_trees(used: &mut PathUse, hidden: bool, env: &ResolveEnv) {
+    for dir in used.paths.iter().filter(|p| p.is_dir) {
+        let scan = path::tree::secrets_below(&dir.canonical, &env.home, hidden);
+        for found in scan.found {
+            let found = path::resolve(&found.to_string_lossy(), false, &env.cwd, &env.home);
+            if !used.secrets_below.contains(&found) {
+                used.secrets_below.push(found);
+            }
+        }
+        if !scan.complete {
+            used.tree_unchecked = Some(format!(
+                "`{}` holds more files than are checked for secrets ({} entries)",
+                used.word,
+                path::tree::MAX_ENTRIES
+            ));
+        }
     }
 }
 
@@ -266,6 +300,8 @@ fn resolve_word(
         paths: Vec::new(),
         unresolved: None,
         emptied_dirs: Vec::new(),
+        secrets_below: Vec::new(),
+        tree_unchecked: None,
     };
     if word.dynamic {
         used.unresolved = Some(format!("`{}` is computed at run time", word.value));

@@ -15,7 +15,7 @@ use super::{Decision, plan_refusal, suggest};
 use crate::bash::classify::{Access, CommandClass};
 use crate::bash::{Role, join_words};
 use crate::call::{BashTarget, PathUse, ResolvedCommand};
-use crate::path::ResolvedPath;
+use crate::path::{ResolvedPath, protect};
 use crate::policy::Policy;
 
 /// Decides a Bash call.
@@ -216,6 +216,9 @@ fn protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
     if policy.mode == PermissionMode::BypassPermissions {
         return None;
     }
+    if let Some(decision) = tree_secrets(target, policy) {
+        return Some(decision);
+    }
     if !target.undecidable.is_empty() {
         return Some(Decision::ask(format!(
             "the command cannot be analysed statically: {}",
@@ -246,6 +249,42 @@ fn protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
                     blocked_path: Some(blocked(path)),
                 });
             }
+        }
+    }
+    None
+}
+
+/// A command that reads whole trees (`grep -r`, `rg`) would read a file on
+/// the secrets list that no rule names, or a tree too large to check: ask.
+fn tree_secrets(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+    for used in uses(target).filter(|u| u.access == Access::Read) {
+        if let Some(path) = used
+            .secrets_below
+            .iter()
+            .find(|p| path_rule(policy, RuleBehavior::Allow, false, p).is_none())
+        {
+            let why = path
+                .forms()
+                .into_iter()
+                .find_map(|form| protect::secret_reason(form, &policy.home))
+                .unwrap_or_default();
+            return Some(Decision::Ask {
+                reason: format!(
+                    "the command reads every file below `{}`, {} among them, which is on the \
+                     built-in secrets list ({why}); the Grep tool searches such a tree \
+                     without reading those files",
+                    used.word,
+                    show(path)
+                ),
+                suggestions: Vec::new(),
+                blocked_path: Some(blocked(path)),
+            });
+        }
+        if let Some(why) = &used.tree_unchecked {
+            return Some(Decision::ask(format!(
+                "the command reads a whole tree that may hold secret files: {why}; \
+                 the Grep tool searches it without reading them"
+            )));
         }
     }
     None

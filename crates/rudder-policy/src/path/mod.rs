@@ -11,11 +11,13 @@
 //! both (CVE-2025-59829, CVE-2026-25724).
 //!
 //! Owns: [`ResolvedPath`], [`resolve`], [`real_path`], [`normalize`],
-//! pathname expansion of shell globs ([`expand_glob`]). Reads the
+//! pathname expansion of shell globs ([`expand_glob`]); [`tree`] finds
+//! the secret files below a directory a command reads whole. Reads the
 //! filesystem (metadata, links, directory listings); never writes. The
 //! pure protection lists live in [`protect`].
 
 pub mod protect;
+pub mod tree;
 
 use std::collections::VecDeque;
 use std::ffi::OsString;

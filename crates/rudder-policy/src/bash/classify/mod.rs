@@ -118,6 +118,20 @@ pub struct Classified {
     /// `find -delete`): with `unresolved` operands it may reach a critical
     /// path.
     pub removes: bool,
+    /// The command reads every file below the directories among its read
+    /// operands (`grep -r`, `rg`); `None` for commands that do not.
+    pub tree_read: Option<TreeRead>,
+}
+
+/// How a command reads directory trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeRead {
+    /// Hidden files and directories are read too (`grep -r`; `rg --hidden`
+    /// or `-uu`; plain `rg` skips them).
+    pub hidden: bool,
+    /// No path operand was given, so the command reads its current
+    /// directory (`grep -r x`, `rg x`).
+    pub reads_cwd: bool,
 }
 
 impl Classified {
@@ -129,6 +143,7 @@ impl Classified {
             note: None,
             may_run_arguments: true,
             removes: false,
+            tree_read: None,
         }
     }
 }
@@ -214,6 +229,7 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
             spec.operands,
             OperandRule::All(Access::Delete) | OperandRule::SkipFirst(Access::Delete)
         ),
+        tree_read: None,
     };
     if let Some(opt) = parsed.find(spec.forbidden) {
         classified.class = CommandClass::Other;
@@ -258,6 +274,7 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
         }
     }
     let count = operands.len();
+    classified.tree_read = tree_read(argv, &parsed, count == 0);
     for (n, word) in operands.into_iter().enumerate() {
         let access = match spec.operands {
             OperandRule::LastWrites(source) if n + 1 < count => source,
@@ -296,6 +313,53 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
     classified
 }
 
+/// Whether the command in `argv` (`grep` and kin, `rg`) with the options
+/// `parsed` reads whole directory trees; `no_paths` says no path operand
+/// was given. Abbreviations count: any prefix of `--recursive` or
+/// `--hidden`; a computed `-d` value counts as `recurse`.
+fn tree_read(argv: &[Word], parsed: &args::Args, no_paths: bool) -> Option<TreeRead> {
+    let program = argv.first().map_or("", |word| word.value.as_str());
+    let long = |full: &str| {
+        parsed.options.iter().any(|opt| {
+            opt.name
+                .strip_prefix("--")
+                .is_some_and(|name| !name.is_empty() && full.starts_with(name))
+        })
+    };
+    match super::program_name(program) {
+        "grep" | "egrep" | "fgrep" => {
+            let recurse = parsed.has("-r")
+                || parsed.has("-R")
+                || long("recursive")
+                || long("dereference-recursive")
+                || parsed.options.iter().any(|opt| {
+                    let value = match &opt.value {
+                        args::Value::Inline(value) => Some(value.as_str()),
+                        args::Value::Word(w) => argv
+                            .get(*w)
+                            .filter(|word| !word.dynamic)
+                            .map(|word| word.value.as_str()),
+                        args::Value::None => Some(""),
+                    };
+                    matches!(opt.name.as_str(), "-d" | "--directories")
+                        && value.is_none_or(|value| value == "recurse")
+                });
+            recurse.then_some(TreeRead {
+                hidden: true,
+                reads_cwd: no_paths,
+            })
+        }
+        "rg" if !(parsed.has("--files") || parsed.has("--type-list")) => {
+            let unrestricted = parsed.options.iter().filter(|opt| opt.name == "-u").count();
+            Some(TreeRead {
+                hidden: parsed.has("-.") || long("hidden") || unrestricted >= 2,
+                reads_cwd: no_paths,
+            })
+        }
+        _ => None,
+    }
+}
+
 fn classify_git(command: &SimpleCommand) -> Classified {
     let verdict = git::classify(&command.argv);
     let mut classified = Classified {
@@ -310,6 +374,7 @@ fn classify_git(command: &SimpleCommand) -> Classified {
         note: None,
         may_run_arguments: false,
         removes: false,
+        tree_read: None,
     };
     if let Err(why) = verdict.read_only {
         classified.class = CommandClass::Other;
@@ -333,6 +398,7 @@ fn classify_sed(command: &SimpleCommand) -> Classified {
         note: None,
         may_run_arguments: false,
         removes: false,
+        tree_read: None,
     };
     if !parsed.dynamic_options.is_empty() {
         refuse(
@@ -414,6 +480,7 @@ fn classify_find(command: &SimpleCommand) -> Classified {
         note: None,
         may_run_arguments: false,
         removes: false,
+        tree_read: None,
     };
     let deletes = argv.iter().any(|w| w.value == "-delete");
     classified.removes = deletes;
