@@ -71,3 +71,23 @@ fn dont_ask_refuses_and_bypass_allows() {
     let bypass = env.mode(PermissionMode::BypassPermissions);
     assert!(env.bash(&bypass, "grep -r KEY .").is_allow());
 }
+
+#[test]
+fn a_committed_secret_named_as_rev_colon_path_is_a_secret_read() {
+    let env = Env::new();
+    let policy = env.mode(PermissionMode::Default);
+    for command in [
+        "git show HEAD:.env",
+        "git show :.env",
+        "git diff HEAD:.env HEAD~1:.env",
+    ] {
+        assert_eq!(kind(&env.bash(&policy, command)), "deny", "{command}");
+    }
+    for command in [
+        "git show HEAD:README.md",
+        "git show HEAD:",
+        "git log --oneline",
+    ] {
+        assert!(env.bash(&policy, command).is_allow(), "{command}");
+    }
+}

@@ -3,7 +3,8 @@
 //! that cannot change what git runs. `-c`, `--config-env`, `--git-dir`,
 //! `--work-tree` and `--exec-path=` are refused (`git -c core.pager=evil
 //! log` runs a program), as are `--output`, `--ext-diff` and `--no-index`
-//! on diff-like commands. Pure.
+//! on diff-like commands; their `<rev>:<path>` operands are reads of that
+//! path (so `git show HEAD:.env` meets the secrets list). Pure.
 //!
 //! Not covered here (documented for the caller): a repository's own
 //! `.git/config` can still name programs (`core.fsmonitor`, textconv
@@ -43,6 +44,10 @@ pub(crate) struct GitVerdict {
     pub read_only: Result<(), String>,
     /// Index of the `-C dir` value words (directories git reads).
     pub dirs: Vec<usize>,
+    /// `<rev>:<path>` operands of `diff`, `log` and `show` (`git show
+    /// HEAD:.env` prints the committed file): the word's index and the
+    /// byte offset where its path starts.
+    pub blobs: Vec<(usize, usize)>,
 }
 
 /// Classifies `git …`.
@@ -81,26 +86,57 @@ pub(crate) fn classify(argv: &[Word]) -> GitVerdict {
         return GitVerdict {
             read_only: Ok(()),
             dirs,
+            blobs: Vec::new(),
         };
     };
     if sub.dynamic {
         return refuse("the git subcommand is computed at run time".into(), dirs);
     }
     let rest = &argv[i..];
+    let mut blobs = Vec::new();
     let read_only = match sub.value.as_str() {
         "status" | "rev-parse" | "ls-files" => Ok(()),
-        "diff" | "log" | "show" => diff_like(rest),
+        "diff" | "log" | "show" => {
+            blobs = blob_paths(rest)
+                .into_iter()
+                .map(|(word, offset)| (word + i, offset))
+                .collect();
+            diff_like(rest)
+        }
         "branch" => branch(rest),
         other => Err(format!("`git {other}` is not in the read-only set")),
     };
-    GitVerdict { read_only, dirs }
+    GitVerdict {
+        read_only,
+        dirs,
+        blobs,
+    }
 }
 
 fn refuse(why: String, dirs: Vec<usize>) -> GitVerdict {
     GitVerdict {
         read_only: Err(why),
         dirs,
+        blobs: Vec::new(),
     }
+}
+
+/// The `<rev>:<path>` and `:<path>` operands of a subcommand's argv
+/// (`argv[0]` is the subcommand), as (word index, offset of the path);
+/// `HEAD:` (a whole tree) names no file.
+fn blob_paths(argv: &[Word]) -> Vec<(usize, usize)> {
+    let mut blobs = Vec::new();
+    for (index, word) in argv.iter().enumerate().skip(1) {
+        if word.dynamic || word.value.starts_with('-') {
+            continue;
+        }
+        if let Some(colon) = word.value.find(':')
+            && colon + 1 < word.value.len()
+        {
+            blobs.push((index, colon + 1));
+        }
+    }
+    blobs
 }
 
 fn diff_like(argv: &[Word]) -> Result<(), String> {

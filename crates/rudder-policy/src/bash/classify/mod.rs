@@ -362,6 +362,11 @@ fn tree_read(argv: &[Word], parsed: &args::Args, no_paths: bool) -> Option<TreeR
 
 fn classify_git(command: &SimpleCommand) -> Classified {
     let verdict = git::classify(&command.argv);
+    let blobs = verdict.blobs.iter().map(|(word, offset)| Operand {
+        word: *word,
+        offset: *offset,
+        access: Access::Read,
+    });
     let mut classified = Classified {
         class: CommandClass::ReadOnly,
         operands: verdict
@@ -369,6 +374,7 @@ fn classify_git(command: &SimpleCommand) -> Classified {
             .iter()
             .filter(|w| command.argv.get(**w).is_some_and(|w| !w.dynamic))
             .map(|w| Operand::whole(*w, Access::Metadata))
+            .chain(blobs)
             .collect(),
         unresolved: None,
         note: None,
