@@ -111,7 +111,7 @@ pub async fn call(
             }
         }
         let delay = backoff_delay(policy, retries + 1, retry_after(&error), rand::random());
-        if started.elapsed() + delay > policy.total_budget {
+        if started.elapsed().saturating_add(delay) > policy.total_budget {
             return Err(give_up(error));
         }
         retries += 1;
@@ -397,6 +397,21 @@ mod tests {
             status: 429,
             message: "rate limited".into(),
             retry_after: Some(Duration::from_secs(60)),
+        };
+        let client = Scripted::new(vec![Attempt::Fail(limited), ok("never")]);
+        let (result, _) = run(&client, &fast()).await;
+        assert!(matches!(
+            result,
+            Err(ModelError::GaveUp { attempts: 1, .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_longest_retry_after_gives_up_without_overflowing() {
+        let limited = ModelError::Http {
+            status: 429,
+            message: "rate limited".into(),
+            retry_after: Some(Duration::MAX),
         };
         let client = Scripted::new(vec![Attempt::Fail(limited), ok("never")]);
         let (result, _) = run(&client, &fast()).await;

@@ -211,19 +211,22 @@ fn error_message(body: &[u8]) -> Option<String> {
 
 /// How long the server asked us to wait: `retry-after-ms` (milliseconds, may
 /// be fractional) wins over `retry-after` (delta-seconds, or an HTTP date
-/// measured from `now`; a date in the past means zero). Contract: RFC 9110
+/// measured from `now`; a date in the past means zero; a number too large
+/// for a [`Duration`] means [`Duration::MAX`]). Contract: RFC 9110
 /// §10.2.3; `retry-after-ms` is what Anthropic's and OpenAI's SDKs honour.
 pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    let seconds = |raw: &str| -> Option<Duration> {
+    // A number too large for a Duration is the longest wait there is.
+    let seconds = |raw: &str, per_second: f64| -> Option<Duration> {
         let number: f64 = raw.trim().parse().ok()?;
-        (number.is_finite() && number >= 0.0).then(|| Duration::from_secs_f64(number))
+        (number.is_finite() && number >= 0.0)
+            .then(|| Duration::try_from_secs_f64(number / per_second).unwrap_or(Duration::MAX))
     };
-    if let Some(wait) = text("retry-after-ms").and_then(|ms| Some(seconds(ms)? / 1000)) {
+    if let Some(wait) = text("retry-after-ms").and_then(|ms| seconds(ms, 1000.0)) {
         return Some(wait);
     }
     let raw = text(RETRY_AFTER.as_str())?;
-    seconds(raw).or_else(|| {
+    seconds(raw, 1.0).or_else(|| {
         let date = DateTime::parse_from_rfc2822(raw.trim()).ok()?;
         let wait = date.with_timezone(&Utc) - now;
         Some(wait.to_std().unwrap_or(Duration::ZERO))
@@ -426,6 +429,14 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         assert_eq!(wait(&[]), None);
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_a_very_long_wait_not_a_panic() {
+        let now = Utc::now();
+        let wait = |pairs: &[(&str, &str)]| retry_after(&headers(pairs), now);
+        assert_eq!(wait(&[("retry-after", "1e30")]), Some(Duration::MAX));
+        assert_eq!(wait(&[("retry-after-ms", "1e300")]), Some(Duration::MAX));
     }
 
     #[test]
