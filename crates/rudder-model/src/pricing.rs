@@ -144,8 +144,10 @@ pub fn price(model: &str) -> Option<Price> {
 pub fn cost_with(price: &Price, usage: &Usage) -> f64 {
     let (write_5m, write_1h) = match usage.cache_creation {
         Some(split)
-            if split.ephemeral_5m_input_tokens + split.ephemeral_1h_input_tokens
-                == usage.cache_creation_input_tokens =>
+            if split
+                .ephemeral_5m_input_tokens
+                .checked_add(split.ephemeral_1h_input_tokens)
+                == Some(usage.cache_creation_input_tokens) =>
         {
             (
                 split.ephemeral_5m_input_tokens,
@@ -182,6 +184,20 @@ pub fn context_window(model: &str) -> u64 {
 mod tests {
     use super::*;
     use rudder_protocol::usage::CacheCreation;
+
+    #[test]
+    fn a_split_that_overflows_is_not_trusted_and_does_not_panic() {
+        let usage = Usage {
+            cache_creation_input_tokens: 10,
+            cache_creation: Some(CacheCreation {
+                ephemeral_5m_input_tokens: u64::MAX,
+                ephemeral_1h_input_tokens: 11,
+            }),
+            ..Usage::default()
+        };
+        let cost = cost_with(&SONNET_4, &usage);
+        assert!((cost - 10.0 * SONNET_4.cache_write_5m / 1e6).abs() < 1e-12);
+    }
 
     #[test]
     fn families_match_dated_prefixed_and_suffixed_ids() {

@@ -54,25 +54,40 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Adds `other` into `self`, field by field.
+    /// Adds `other` into `self`, field by field. Counts saturate at
+    /// `u64::MAX`: they come from the server, and no value it sends may
+    /// overflow.
     pub fn add(&mut self, other: &Usage) {
-        self.input_tokens += other.input_tokens;
-        self.cache_creation_input_tokens += other.cache_creation_input_tokens;
-        self.cache_read_input_tokens += other.cache_read_input_tokens;
-        self.output_tokens += other.output_tokens;
+        let sum = |ours: &mut u64, theirs: u64| *ours = ours.saturating_add(theirs);
+        sum(&mut self.input_tokens, other.input_tokens);
+        sum(
+            &mut self.cache_creation_input_tokens,
+            other.cache_creation_input_tokens,
+        );
+        sum(
+            &mut self.cache_read_input_tokens,
+            other.cache_read_input_tokens,
+        );
+        sum(&mut self.output_tokens, other.output_tokens);
         if let Some(theirs) = other.cache_creation {
             let ours = self
                 .cache_creation
                 .get_or_insert_with(CacheCreation::default);
-            ours.ephemeral_5m_input_tokens += theirs.ephemeral_5m_input_tokens;
-            ours.ephemeral_1h_input_tokens += theirs.ephemeral_1h_input_tokens;
+            sum(
+                &mut ours.ephemeral_5m_input_tokens,
+                theirs.ephemeral_5m_input_tokens,
+            );
+            sum(
+                &mut ours.ephemeral_1h_input_tokens,
+                theirs.ephemeral_1h_input_tokens,
+            );
         }
         if let Some(theirs) = other.server_tool_use {
             let ours = self
                 .server_tool_use
                 .get_or_insert_with(ServerToolUsage::default);
-            ours.web_search_requests += theirs.web_search_requests;
-            ours.web_fetch_requests += theirs.web_fetch_requests;
+            sum(&mut ours.web_search_requests, theirs.web_search_requests);
+            sum(&mut ours.web_fetch_requests, theirs.web_fetch_requests);
         }
         if other.service_tier.is_some() {
             self.service_tier.clone_from(&other.service_tier);
@@ -106,9 +121,12 @@ impl Usage {
         }
     }
 
-    /// All input tokens of the request: uncached + cache write + cache read.
+    /// All input tokens of the request: uncached + cache write + cache read
+    /// (saturating at `u64::MAX`).
     pub fn total_input_tokens(&self) -> u64 {
-        self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+        self.input_tokens
+            .saturating_add(self.cache_creation_input_tokens)
+            .saturating_add(self.cache_read_input_tokens)
     }
 }
 
@@ -136,6 +154,32 @@ mod tests {
         assert_eq!(total.total_input_tokens(), 12);
         assert_eq!(total.output_tokens, 8);
         assert_eq!(total.cache_creation.unwrap().ephemeral_5m_input_tokens, 4);
+    }
+
+    #[test]
+    fn counts_a_server_reports_beyond_reason_saturate_instead_of_overflowing() {
+        let huge = Usage {
+            input_tokens: u64::MAX,
+            cache_read_input_tokens: 1,
+            cache_creation: Some(CacheCreation {
+                ephemeral_5m_input_tokens: u64::MAX,
+                ephemeral_1h_input_tokens: 0,
+            }),
+            server_tool_use: Some(ServerToolUsage {
+                web_search_requests: u64::MAX,
+                web_fetch_requests: 0,
+            }),
+            ..Usage::default()
+        };
+        assert_eq!(huge.total_input_tokens(), u64::MAX);
+        let mut total = huge.clone();
+        total.add(&huge);
+        assert_eq!(total.input_tokens, u64::MAX);
+        assert_eq!(
+            total.cache_creation.unwrap().ephemeral_5m_input_tokens,
+            u64::MAX
+        );
+        assert_eq!(total.server_tool_use.unwrap().web_search_requests, u64::MAX);
     }
 
     #[test]
