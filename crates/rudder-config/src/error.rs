@@ -173,7 +173,8 @@ pub enum ConfigError {
         line: usize,
         /// The import as written.
         import: String,
-        /// `was not found`, `is more than 5 imports deep`, `forms a cycle`.
+        /// `was not found`, `is more than 5 imports deep`, `forms an import
+        /// cycle`, `names a file on the built-in secrets list …`.
         reason: String,
     },
     /// An environment variable has a value that cannot be used.

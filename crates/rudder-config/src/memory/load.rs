@@ -5,11 +5,16 @@
 //! importing file's folder; `~/…` and absolute paths allowed; at most
 //! [`MAX_IMPORT_DEPTH`] hops (the 2025 documentation's limit); a file
 //! already on the import chain is a cycle and is not followed; a missing
-//! target is noted, not fatal.
+//! target is noted, not fatal. A file on the built-in secrets list
+//! (`rudder_protocol::secrets`: `.env`, private keys, `~/.ssh`, …) is never
+//! imported, whatever imports it: memory goes to the model without any
+//! permission check, and a cloned repository's CLAUDE.md could otherwise
+//! name the user's keys.
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
+use rudder_protocol::secrets::secret_reason;
 use sha2::{Digest, Sha256};
 
 use super::{MemoryFile, MemoryLevel, MemoryLoad};
@@ -206,6 +211,15 @@ impl<'a> Loader<'a> {
             return;
         }
         let real = std::fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+        let home = self.paths.home.as_deref().unwrap_or(Path::new(""));
+        let home_real = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_owned());
+        if let Some(why) = secret_reason(&target, home).or_else(|| secret_reason(&real, &home_real))
+        {
+            self.out.warnings.push(note(format!(
+                "names a file on the built-in secrets list ({why}), which memory never imports"
+            )));
+            return;
+        }
         if chain.contains(&real) {
             self.out.warnings.push(note("forms an import cycle".into()));
             return;
