@@ -18,7 +18,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AF
 use rudder_protocol::StreamEvent;
 
 use crate::client::{EventStream, ModelError};
-use crate::sse::{SseDecoder, SseError, SseFrame};
+use crate::sse::{MAX_FRAME_BYTES, SseDecoder, SseError, SseFrame};
 
 /// `User-Agent` of every request: `rudder/<version>`.
 pub(crate) const USER_AGENT: &str = concat!("rudder/", env!("CARGO_PKG_VERSION"));
@@ -304,9 +304,10 @@ struct Pump<T> {
 }
 
 /// Streams `response`'s body through the SSE decoder and `translator`. A
-/// body read failure becomes one [`ModelError::Network`] item naming `what`;
-/// nothing follows an error item or the translator's last event. Dropping
-/// the stream closes the connection.
+/// body read failure becomes one [`ModelError::Network`] item naming `what`,
+/// a frame that grows past [`MAX_FRAME_BYTES`] one [`ModelError::Decode`]
+/// item; nothing follows an error item or the translator's last event.
+/// Dropping the stream closes the connection.
 pub(crate) fn pump<T: FrameTranslator>(
     response: reqwest::Response,
     what: String,
@@ -339,6 +340,14 @@ pub(crate) fn pump<T: FrameTranslator>(
                             pump.done = true;
                             break;
                         }
+                    }
+                    if !pump.done && pump.decoder.pending_bytes() > MAX_FRAME_BYTES {
+                        pump.queue.push_back(Err(ModelError::Decode(format!(
+                            "{}: an SSE frame grew past {MAX_FRAME_BYTES} bytes without ending; \
+                             the response was dropped",
+                            pump.what
+                        ))));
+                        pump.done = true;
                     }
                 }
                 Some(Err(err)) => {

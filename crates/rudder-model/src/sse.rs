@@ -11,6 +11,9 @@
 //!
 //! This module owns framing only. It never interprets `data` (that is the
 //! wire clients' job), never does I/O, and never drops a complete frame.
+//! It holds at most one unfinished frame, whose size
+//! [`SseDecoder::pending_bytes`] reports so that the caller can give up on
+//! a stream past [`MAX_FRAME_BYTES`].
 
 /// One dispatched SSE frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,10 @@ pub enum SseError {
         bytes: usize,
     },
 }
+
+/// Largest unfinished frame a client should hold, in bytes (16 MiB): far
+/// above any Messages API event, which come a few KiB at a time.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
 /// The UTF-8 byte order mark, which the standard strips from the stream start.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -157,6 +164,13 @@ impl SseDecoder {
         self.buf.drain(..start);
         self.scan_from = self.buf.len();
         frames
+    }
+
+    /// Bytes of the frame not yet dispatched: its complete lines plus the
+    /// line being read. Grows without bound on a stream that never sends a
+    /// line ending or a blank line; compare with [`MAX_FRAME_BYTES`].
+    pub fn pending_bytes(&self) -> usize {
+        self.frame.bytes + self.buf.len()
     }
 
     /// How many comment lines (`: …`, typically keep-alives such as
@@ -313,6 +327,18 @@ mod tests {
         assert_eq!(decoder.take_comments(), 0);
         assert_eq!(decoder.feed(b"x\ndata: 1\n\n"), vec![frame(None, "1")]);
         assert_eq!(decoder.take_comments(), 1);
+    }
+
+    #[test]
+    fn pending_bytes_count_the_unfinished_frame_only() {
+        let mut decoder = SseDecoder::new();
+        decoder.feed(b"data: done\n\nevent: e\ndata: 12");
+        assert_eq!(
+            decoder.pending_bytes(),
+            "event: e\n".len() + "data: 12".len()
+        );
+        decoder.feed(b"3\n\n");
+        assert_eq!(decoder.pending_bytes(), 0);
     }
 
     #[test]

@@ -198,6 +198,28 @@ async fn frames_split_at_every_byte_give_the_same_events() {
     assert_eq!(items, expected_events());
 }
 
+#[tokio::test]
+async fn a_frame_that_never_ends_is_dropped_at_the_size_cap_not_buffered_whole() {
+    // 17 MiB of one line: a broken proxy or a hostile server must not make
+    // the client hold an unbounded frame.
+    let mut chunks = vec![b"event: message_start\ndata: ".to_vec()];
+    chunks.extend((0..17).map(|_| vec![b'x'; 1 << 20]));
+    let reply = Reply {
+        chunks,
+        ..Reply::sse("")
+    }
+    .cut();
+    let server = Server::start(vec![reply]).await;
+    let request = request();
+    let items = collect(client(&server.base_url).stream(&request).await.unwrap()).await;
+    match items.as_slice() {
+        [Err(ModelError::Decode(message))] => {
+            assert!(message.contains("bytes without ending"), "{message}");
+        }
+        other => panic!("expected one decode error, got {:?}", other.len()),
+    }
+}
+
 async fn open_error(reply: Reply) -> ModelError {
     let server = Server::start(vec![reply]).await;
     let request = request();
