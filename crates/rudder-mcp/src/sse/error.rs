@@ -6,7 +6,6 @@
 //! also the error type rmcp sees from the transport, so a failed POST reaches
 //! the caller of the request as this text.
 
-use super::decode::EventTooLarge;
 use super::endpoint::EndpointError;
 
 /// A failure opening or using a legacy SSE session.
@@ -105,9 +104,12 @@ pub(crate) enum SseError {
     /// The stream ended or broke (before the endpoint, or later).
     #[error("{0}")]
     Ended(String),
-    /// The server sent one event over the size limit.
-    #[error(transparent)]
-    TooLarge(#[from] EventTooLarge),
+    /// The server sent one event larger than the limit, in bytes.
+    #[error("the server sent an SSE event larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A message could not be serialized (never expected).
     #[error("cannot encode a JSON-RPC message: {0}")]
     Encode(#[from] serde_json::Error),

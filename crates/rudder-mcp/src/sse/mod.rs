@@ -10,13 +10,13 @@
 //! (as must any redirect, see [`endpoint`]); a 401/403 on the GET or a POST
 //! means `needs-auth`; one event may hold at most [`MAX_EVENT_BYTES`].
 //!
-//! Map: [`decode`] (SSE frames), [`endpoint`] (resolution and the origin
+//! Map: frames are decoded by `rudder_model::sse` (the decoder the model
+//! clients use), [`endpoint`] (resolution and the origin
 //! rule), [`error`], [`transport`] (the stream reader and POSTs).
 //!
 //! Never decides restarts: when the stream ends, rmcp sees the transport
 //! close and the supervisor does what it does for any transport.
 
-mod decode;
 mod endpoint;
 mod error;
 mod transport;

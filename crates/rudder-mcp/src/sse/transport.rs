@@ -28,7 +28,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use super::decode::EventDecoder;
+use rudder_model::sse::SseDecoder;
+
 use super::endpoint::resolve_endpoint;
 use super::{MAX_EVENT_BYTES, SseError, check_status};
 use crate::client::error_chain;
@@ -233,8 +234,7 @@ async fn read_stream(
 ) {
     let mut endpoint_tx = Some(endpoint_tx);
     let mut stream = response.bytes_stream();
-    let mut decoder = EventDecoder::new(MAX_EVENT_BYTES);
-    let mut events = Vec::new();
+    let mut decoder = SseDecoder::new();
     let reason = loop {
         let chunk = match stream.next().await {
             Some(Ok(chunk)) => chunk,
@@ -243,11 +243,14 @@ async fn read_stream(
             }
             None => break SseError::Ended("the server ended the SSE stream".to_owned()),
         };
-        if let Err(error) = decoder.feed(&chunk, &mut events) {
-            break error.into();
+        let frames = decoder.feed(&chunk);
+        if decoder.pending_bytes() > MAX_EVENT_BYTES {
+            break SseError::TooLarge {
+                limit: MAX_EVENT_BYTES,
+            };
         }
-        for event in events.drain(..) {
-            match event.event.as_str() {
+        for event in frames {
+            match event.event.as_deref().unwrap_or("message") {
                 "endpoint" => match endpoint_tx.take() {
                     Some(tx) => {
                         let _ = tx.send(resolve_endpoint(&base, &event.data).map_err(Into::into));
