@@ -8,7 +8,7 @@
 #   CLAUDE_BIN=/path/to/claude   the peer (default: `claude` on PATH, else
 #                                /tmp/peers/claude/bin/claude, installed with
 #                                `npm install -g --prefix /tmp/peers/claude @anthropic-ai/claude-code`)
-# Prints medians of wall time and peak RSS (/usr/bin/time -f '%e %M'), and
+# Prints medians of wall time (ns clock) and peak RSS (/usr/bin/time %M), and
 # the ratios. Both tools get the same scenario, a fresh HOME and
 # --dangerously-skip-permissions (IS_SANDBOX=1, as root needs for both).
 set -euo pipefail
@@ -29,11 +29,16 @@ claude=${CLAUDE_BIN:-$(command -v claude || echo /tmp/peers/claude/bin/claude)}
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# Runs "$@" once; prints "wall_seconds peak_rss_kb".
+# Runs "$@" once; prints "wall_seconds peak_rss_kb". Wall time from a
+# nanosecond clock (/usr/bin/time's %e only resolves 10 ms), peak RSS from
+# /usr/bin/time's %M.
 measure() {
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || {
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" || {
     echo "run failed: $*" >&2; tail -5 "$work/stderr" >&2; return 1; }
-  cat "$work/time"
+  end=$(date +%s%N)
+  awk -v ns=$((end - start)) -v kb="$(cat "$work/time")" 'BEGIN {printf "%.3f %d\n", ns / 1e9, kb}'
 }
 
 # Mean wall time of one `"$@"` over $version_runs runs, in milliseconds
@@ -55,13 +60,18 @@ prepare() {
   git -C "$work/repo" init -q && git -C "$work/repo" add -A &&
     git -C "$work/repo" -c user.name=b -c user.email=b@b commit -qm init
   local repo=$work/repo
+  # The interpreter's real path: a version-manager shim (pyenv's costs
+  # ~50 ms of shell scripts per call) would add the same fixed cost to both
+  # tools and hide the difference this measures.
+  local python
+  python=$(python3 -c 'import sys; print(sys.executable)')
   cat >"$work/scenario.json" <<JSON
 {"turns": [
  {"content": [{"type": "text", "text": "Looking for add."},
    {"type": "tool_use", "name": "Bash", "input": {"command": "grep -n 'def add' $repo/calc.py", "description": "Find add"}}]},
  {"when": "def add", "content": [{"type": "tool_use", "name": "Read", "input": {"file_path": "$repo/calc.py"}}]},
  {"when": "return a - b", "content": [{"type": "tool_use", "name": "Edit", "input": {"file_path": "$repo/calc.py", "old_string": "return a - b", "new_string": "return a + b"}}]},
- {"content": [{"type": "tool_use", "name": "Bash", "input": {"command": "cd $repo && python3 test_calc.py", "description": "Run the test"}}]},
+ {"content": [{"type": "tool_use", "name": "Bash", "input": {"command": "cd $repo && $python test_calc.py", "description": "Run the test"}}]},
  {"when": "ok", "content": [{"type": "text", "text": "Fixed add: it subtracted. The test passes."}]}
 ]}
 JSON
