@@ -135,13 +135,33 @@ pub fn save_permission_update(
     let Some(file) = destination_file(paths, update_destination(update))? else {
         return Ok(None);
     };
+    edit_locked(&file, |settings| {
+        merge_update(settings, update).map(|()| true)
+    })?;
+    Ok(Some(file))
+}
+
+/// Applies `edit` to the JSON object in `file` under the folder lock, the
+/// way every save in this module does (see the module documentation): the
+/// folder is created if needed, the file re-read, edited, and replaced
+/// atomically — but only when `edit` returns `Ok(true)` (something
+/// changed). A missing file is edited as an empty object. Returns whether
+/// the file was written.
+///
+/// Errors: [`SaveError::Io`], or [`SaveError::Unmergeable`] when the file
+/// (or its folder) is a symbolic link, is not a JSON object, or `edit`
+/// reports a key in the way.
+pub(super) fn edit_locked(
+    file: &Path,
+    edit: impl FnOnce(&mut Map<String, Value>) -> Result<bool, String>,
+) -> Result<bool, SaveError> {
     let dir = file
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     if fs::symlink_metadata(&dir).is_ok_and(|meta| meta.file_type().is_symlink()) {
         return Err(SaveError::Unmergeable {
-            path: file,
+            path: file.to_owned(),
             message: format!("its folder {} is a symbolic link", dir.display()),
         });
     }
@@ -152,14 +172,16 @@ pub fn save_permission_update(
         .map_err(io("creating", &dir))?;
     let lock = File::open(&dir).map_err(io("opening", &dir))?;
     lock.lock().map_err(io("locking", &dir))?;
-    let (mut settings, mode) = read_current(&file)?;
-    merge_update(&mut settings, update).map_err(|message| SaveError::Unmergeable {
-        path: file.clone(),
+    let (mut settings, mode) = read_current(file)?;
+    let changed = edit(&mut settings).map_err(|message| SaveError::Unmergeable {
+        path: file.to_owned(),
         message,
     })?;
-    write_atomically(&file, &settings, mode)?;
+    if changed {
+        write_atomically(file, &settings, mode)?;
+    }
     drop(lock);
-    Ok(Some(file))
+    Ok(changed)
 }
 
 /// The file's current object and permission bits; an empty object and the
