@@ -11,7 +11,8 @@
 //! `enableAllProjectMcpServers` / `enabledMcpjsonServers`, or — in headless
 //! runs of a trusted folder, where nobody can be asked — all of them unless
 //! listed in `disabledMcpjsonServers` (Claude Code connects `.mcp.json`
-//! servers without asking in `-p`). The start-up reaper runs at every start,
+//! servers without asking in `-p`); in interactive runs the others are
+//! listed for the start-up approval dialog ([`McpPlan::awaiting_approval`]). The start-up reaper runs at every start,
 //! also when no server is configured, so a killed session's servers never
 //! outlive the next run.
 
@@ -23,8 +24,8 @@ use rudder_config::SourceSet;
 use rudder_config::settings::LoadedSettings;
 use rudder_core::mcp::{McpSession, McpSettings};
 use rudder_core::permissions::PermissionGate;
-use rudder_mcp::config::ConfiguredServer;
 use rudder_mcp::config::load::{ConfigSources, LoadedConfig, ProjectApproval, load_servers};
+use rudder_mcp::config::{Approval, ConfiguredServer, Scope};
 use rudder_mcp::{McpManager, McpOptions};
 
 /// What a run needs to know about MCP before it starts.
@@ -36,6 +37,10 @@ pub struct McpPlan {
     pub options: McpOptions,
     /// The agent-side knobs.
     pub settings: McpSettings,
+    /// Project servers of a trusted folder that no setting approves or
+    /// rejects, in an interactive run: the start-up dialog asks about them
+    /// (`interactive::mcp_approval`). Empty in headless runs.
+    pub awaiting_approval: Vec<ConfiguredServer>,
 }
 
 /// Inputs of [`plan`].
@@ -127,7 +132,19 @@ pub fn plan(input: &PlanInput<'_>) -> Result<(McpPlan, Vec<String>), String> {
     .with_env(input.lookup);
     options.state_dir = Some(state_dir(input.rudder_home));
     options.child_env = child_env(input.child_env);
+    let awaiting_approval = if input.trusted && !input.headless {
+        servers
+            .iter()
+            .filter(|server| {
+                server.scope == Scope::Project && matches!(server.approval, Approval::Pending(_))
+            })
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let plan = McpPlan {
+        awaiting_approval,
         servers,
         options,
         settings: McpSettings::from_env(input.lookup),

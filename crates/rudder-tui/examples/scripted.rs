@@ -21,8 +21,8 @@ use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionM
 use rudder_protocol::stream::{Delta, StreamEvent};
 use rudder_protocol::usage::Usage;
 use rudder_tui::{
-    ApprovalPrompt, CommandError, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
-    StatusSnapshot, TuiOptions,
+    ApprovalPrompt, CommandError, Driver, DriverCommand, ImageError, McpServerChoice, MemoryChoice,
+    RewindChoice, StatusSnapshot, TuiOptions,
 };
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
@@ -210,6 +210,10 @@ impl Driver for Scripted {
                 path.display()
             )))
         })
+    }
+
+    fn choose_mcp_server(&self, _server: &str, _choice: McpServerChoice) {
+        // The script offers no MCP servers, so the dialog never opens.
     }
 
     fn status(&self) -> StatusSnapshot {

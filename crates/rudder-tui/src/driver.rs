@@ -72,6 +72,15 @@ pub trait Driver: Send + Sync {
     /// insert the pasted text as text instead.
     fn load_image<'a>(&'a self, path: PathBuf) -> BoxFuture<'a, Result<ContentBlock, ImageError>>;
 
+    /// The person answered the project MCP server dialog for `server` (a
+    /// `.mcp.json` server no setting approves or rejects, listed in
+    /// [`crate::TuiOptions::mcp_servers_to_approve`]). The driver saves
+    /// the answer (Claude Code's settings keys, CLAUDE-CODE-INTERFACE.md
+    /// §6) and starts the server, or every waiting one for
+    /// [`McpServerChoice::UseAll`], in this session; it must return at
+    /// once and report the outcome as a notice event.
+    fn choose_mcp_server(&self, server: &str, choice: McpServerChoice);
+
     /// A snapshot for `/context`, `/cost`, `/status` and the status line.
     /// Must not block on a running turn: stale numbers are fine, the TUI
     /// patches model and usage from the events it sees.
@@ -121,6 +130,20 @@ pub enum DriverCommand {
         /// Everything after the name, trimmed.
         args: String,
     },
+}
+
+/// An answer of the project MCP server dialog (Claude Code's three
+/// options, CLAUDE-CODE-INTERFACE.md §6 "Project server approval").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McpServerChoice {
+    /// "Use this and all future MCP servers in this project"
+    /// (`enableAllProjectMcpServers: true`).
+    UseAll,
+    /// "Use this MCP server" (the name joins `enabledMcpjsonServers`).
+    Use,
+    /// "Continue without using this MCP server" (the name joins
+    /// `disabledMcpjsonServers`).
+    Decline,
 }
 
 /// Why a [`DriverCommand`] produced no output.

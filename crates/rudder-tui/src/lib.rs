@@ -53,6 +53,8 @@
 //!                    only while idle, so the lock is free)
 //! memory_files()  -> the memory files and where new ones would go
 //! load_image(p)   -> read, check type and size, base64 image block
+//! choose_mcp_server(name, choice) -> save the answer to settings, start
+//!                    the approved server(s) on the manager, notice event
 //! ```
 //! Approvals: the session's `Approver` sends `(request, oneshot::Sender)`
 //! on the channel given to [`run`] and awaits the receiver.
@@ -78,9 +80,9 @@ mod todo;
 
 pub use choose::{Choice, choose};
 pub use driver::{
-    CommandError, ContextPart, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
-    StatusSnapshot,
+    CommandError, ContextPart, Driver, DriverCommand, ImageError, McpServerChoice, MemoryChoice,
+    RewindChoice, StatusSnapshot,
 };
 pub use error::TuiError;
-pub use options::{CustomCommand, Notification, StatusLineCommand, TuiOptions};
+pub use options::{CustomCommand, McpServerQuestion, Notification, StatusLineCommand, TuiOptions};
 pub use run::{ApprovalPrompt, run};

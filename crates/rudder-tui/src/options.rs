@@ -37,6 +37,18 @@ pub struct StatusLineCommand {
     pub command: String,
 }
 
+/// A project (`.mcp.json`) MCP server waiting for the person's approval,
+/// put to them in a dialog when the TUI starts (Claude Code's project
+/// server approval, CLAUDE-CODE-INTERFACE.md §6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct McpServerQuestion {
+    /// The server's name in `.mcp.json`.
+    pub name: String,
+    /// What it runs or reaches, as written: the command line of a stdio
+    /// server, the URL of a remote one.
+    pub target: String,
+}
+
 /// Everything [`crate::run`] needs besides the driver and its channels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TuiOptions {
@@ -61,6 +73,9 @@ pub struct TuiOptions {
     /// with `sh -c` and the file as its last argument). `None`: `/memory`
     /// lists the files instead.
     pub editor: Option<String>,
+    /// Project MCP servers to ask about at start-up, one at a time, before
+    /// the prompt takes keys (the initial prompt waits for the answers).
+    pub mcp_servers_to_approve: Vec<McpServerQuestion>,
 }
 
 impl Default for TuiOptions {
@@ -75,6 +90,7 @@ impl Default for TuiOptions {
             notification: Notification::default(),
             initial_prompt: None,
             editor: None,
+            mcp_servers_to_approve: Vec::new(),
         }
     }
 }

@@ -12,7 +12,8 @@ use rudder_protocol::permission::PermissionMode;
 
 use crate::app::App;
 use crate::driver::{
-    CommandError, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice, StatusSnapshot,
+    CommandError, Driver, DriverCommand, ImageError, McpServerChoice, MemoryChoice, RewindChoice,
+    StatusSnapshot,
 };
 use crate::history::History;
 use crate::options::TuiOptions;
@@ -25,6 +26,7 @@ pub(crate) enum Call {
     Interrupt,
     SetMode(PermissionMode),
     Command(DriverCommand),
+    McpServer(String, McpServerChoice),
 }
 
 /// Records calls; commands answer `Ok("done: …")`; rewind points and
@@ -138,6 +140,10 @@ impl Driver for FakeDriver {
                 Ok(fake_image(&path))
             }
         })
+    }
+
+    fn choose_mcp_server(&self, server: &str, choice: McpServerChoice) {
+        self.record(Call::McpServer(server.to_owned(), choice));
     }
 
     fn status(&self) -> StatusSnapshot {

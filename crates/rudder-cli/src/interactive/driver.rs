@@ -24,11 +24,12 @@ use rudder_protocol::event::{NoticeLevel, TurnStop};
 use rudder_protocol::permission::{PermissionMode, PermissionUpdate, UpdateDestination};
 use rudder_protocol::{ContentBlock, Message, Role};
 use rudder_tui::{
-    CommandError, ContextPart, Driver, DriverCommand, ImageError, MemoryChoice, RewindChoice,
-    StatusSnapshot,
+    CommandError, ContextPart, Driver, DriverCommand, ImageError, McpServerChoice, MemoryChoice,
+    RewindChoice, StatusSnapshot,
 };
 use tokio_util::sync::CancellationToken;
 
+use super::mcp_approval::ProjectServers;
 use super::status::{SharedStatus, lock};
 use crate::setup::InteractiveSetup;
 
@@ -57,6 +58,8 @@ pub(super) struct Inner {
     pub(super) status: SharedStatus,
     /// Interactive-only settings.
     pub(super) setup: InteractiveSetup,
+    /// Project MCP servers the start-up dialog asks about.
+    project_servers: Option<ProjectServers>,
     turn: Mutex<TurnState>,
 }
 
@@ -129,12 +132,15 @@ pub struct SessionDriver {
 
 impl SessionDriver {
     /// A driver over `session`, built with `deps` (whose gate is the
-    /// session's). `status` is the snapshot the event forwarder keeps.
+    /// session's). `status` is the snapshot the event forwarder keeps;
+    /// `project_servers` answers the MCP server dialog (`None`: nothing to
+    /// ask).
     pub fn new(
         session: Session,
         deps: SessionDeps,
         status: SharedStatus,
         setup: InteractiveSetup,
+        project_servers: Option<ProjectServers>,
     ) -> Self {
         let turn = TurnState {
             inbox: session.steer_inbox(),
@@ -148,6 +154,7 @@ impl SessionDriver {
                 deps,
                 status,
                 setup,
+                project_servers,
                 turn: Mutex::new(turn),
             }),
         }
@@ -234,6 +241,12 @@ impl Driver for SessionDriver {
                 .await
                 .unwrap_or_else(|error| Err(ImageError::Refused(error.to_string())))
         })
+    }
+
+    fn choose_mcp_server(&self, server: &str, choice: McpServerChoice) {
+        if let Some(servers) = &self.inner.project_servers {
+            servers.choose(server, choice, self.inner.events());
+        }
     }
 
     fn status(&self) -> StatusSnapshot {

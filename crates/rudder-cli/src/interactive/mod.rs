@@ -4,7 +4,9 @@
 //! Order: the folder trust question (`trust.rs`) comes first, before any
 //! project setting is read; then the session picker for `--resume` without
 //! an id; then the setup every front end shares, the session, the
-//! [`SessionDriver`] and the TUI (`rudder_tui::run`). Agent events pass
+//! [`SessionDriver`] and the TUI (`rudder_tui::run`), which opens with the
+//! dialog about project MCP servers no setting decides
+//! (`mcp_approval.rs`). Agent events pass
 //! through a forwarder that keeps the status snapshot current
 //! (`status.rs`); approval requests reach the TUI through
 //! [`approver::TuiApprover`]. Built-in commands are in `commands.rs`
@@ -18,6 +20,7 @@ pub mod driver;
 mod images;
 mod init;
 mod listings;
+pub mod mcp_approval;
 pub mod memory;
 mod rewind;
 pub mod sessions;
@@ -41,6 +44,7 @@ use crate::exit::Exit;
 use crate::setup::{Setup, Start};
 use approver::TuiApprover;
 use driver::SessionDriver;
+use mcp_approval::ProjectServers;
 use trust::TrustAnswer;
 
 /// Prompt history file under the rudder home (one JSON string per line).
@@ -70,7 +74,7 @@ pub async fn run(mut args: Args) -> Exit {
             }
         }
     }
-    let setup = match Setup::from_args(&args).await {
+    let mut setup = match Setup::from_args(&args).await {
         Ok(setup) => setup,
         Err(error) => {
             eprintln!("rudder: {error}");
@@ -88,6 +92,7 @@ pub async fn run(mut args: Args) -> Exit {
     let (events, from_sessions) = EventSink::channel();
     let status = Arc::new(Mutex::new(initial_status(&setup)));
     let forwarder = status::spawn_forwarder(from_sessions, to_tui, Arc::clone(&status));
+    let awaiting = std::mem::take(&mut setup.mcp.awaiting_approval);
     let mcp = match setup.mcp.start(Arc::clone(&setup.gate)) {
         Ok(mcp) => mcp,
         Err(error) => {
@@ -108,6 +113,13 @@ pub async fn run(mut args: Args) -> Exit {
         hooks: setup.hooks,
         mcp: mcp.clone(),
     };
+    let project_servers = (!awaiting.is_empty()).then(|| {
+        ProjectServers::new(
+            awaiting,
+            setup.config_paths.clone(),
+            mcp.as_ref().map(|mcp| Arc::clone(mcp.manager())),
+        )
+    });
     let options = TuiOptions {
         project_dir: setup.config.cwd.clone(),
         history_path: Some(setup.config.rudder_home.join(HISTORY_FILE)),
@@ -129,6 +141,10 @@ pub async fn run(mut args: Args) -> Exit {
             })
             .collect(),
         editor: editor_command(),
+        mcp_servers_to_approve: project_servers
+            .as_ref()
+            .map(ProjectServers::questions)
+            .unwrap_or_default(),
         ..TuiOptions::default()
     };
     let started = match setup.start {
@@ -150,7 +166,7 @@ pub async fn run(mut args: Args) -> Exit {
     let mcp_refresh = mcp
         .clone()
         .map(|mcp| refresh_mcp_status(mcp, Arc::clone(&status)));
-    let driver = SessionDriver::new(session, deps, status, setup.interactive);
+    let driver = SessionDriver::new(session, deps, status, setup.interactive, project_servers);
     let result = rudder_tui::run(
         Arc::new(driver.clone()),
         tui_events,

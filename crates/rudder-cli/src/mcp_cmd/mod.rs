@@ -9,7 +9,8 @@
 //! to `~/.claude.json`, which a running Claude Code rewrites wholesale;
 //! `remove` also removes from `~/.claude.json` when the server is there.
 //! `list` and `get` connect to the servers as a headless run would and
-//! report their health.
+//! report their health; `reset-project-choices` forgets the answers of the
+//! project server dialog.
 
 mod edit;
 mod serve;
@@ -18,9 +19,11 @@ mod show;
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use rudder_config::SourceSet;
 use rudder_config::env::{EnvOverrides, env_overrides};
-use rudder_config::settings::LoadedSettings;
+use rudder_config::settings::{
+    LoadedSettings, project_mcp_choices_file, reset_project_mcp_choices,
+};
+use rudder_config::{ConfigPaths, SourceSet};
 use rudder_core::paths;
 
 use crate::args::Args;
@@ -55,6 +58,9 @@ pub enum McpCommand {
     /// Serve rudder's built-in tools over MCP on stdin/stdout, each call
     /// judged by the permission policy (a call that would ask is refused).
     Serve,
+    /// Forget which .mcp.json servers were approved or rejected here (the
+    /// project's .claude/settings.local.json), so rudder asks again.
+    ResetProjectChoices,
 }
 
 /// Runs `rudder mcp <command>`; returns the exit status (0 done, 1 failed,
@@ -74,6 +80,7 @@ pub async fn run(args: &Args, command: &McpCommand) -> Exit {
         McpCommand::List => show::list(args, &context).await,
         McpCommand::Get { name } => show::get(args, &context, name).await,
         McpCommand::Serve => serve::serve(args, &context).await,
+        McpCommand::ResetProjectChoices => reset_project_choices(&context),
     };
     match result {
         Ok(()) => Exit::Success,
@@ -86,6 +93,29 @@ pub async fn run(args: &Args, command: &McpCommand) -> Exit {
             Exit::Failure
         }
     }
+}
+
+/// `rudder mcp reset-project-choices` (Claude Code's `claude mcp
+/// reset-project-choices`, CLAUDE-CODE-INTERFACE.md §6): removes
+/// `enableAllProjectMcpServers`, `enabledMcpjsonServers` and
+/// `disabledMcpjsonServers` from the project's
+/// `.claude/settings.local.json` and says what it did. Errors: the file
+/// cannot be read, parsed or replaced (it is left as it was).
+fn reset_project_choices(context: &CmdContext) -> Result<(), CmdError> {
+    let reset = reset_project_mcp_choices(&context.config_paths)
+        .map_err(|error| CmdError::Failed(error.to_string()))?;
+    match reset {
+        Some(file) => println!(
+            "Removed the project MCP server approvals and rejections from {}.\n\
+             rudder will ask about this project's .mcp.json servers at the next interactive start.",
+            file.display()
+        ),
+        None => println!(
+            "No project MCP server choices to reset in {}.",
+            project_mcp_choices_file(&context.config_paths).display()
+        ),
+    }
+    Ok(())
 }
 
 /// Why a subcommand failed.
@@ -118,6 +148,8 @@ pub struct CmdContext {
     pub loaded: LoadedSettings,
     /// `--setting-sources`.
     pub sources: SourceSet,
+    /// The folders settings are read from (and saved to).
+    pub config_paths: ConfigPaths,
 }
 
 impl CmdContext {
@@ -135,6 +167,7 @@ impl CmdContext {
             trusted: context.trusted,
             loaded: context.loaded,
             sources: context.sources,
+            config_paths: context.config_paths,
         })
     }
 

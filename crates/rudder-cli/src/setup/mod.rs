@@ -108,6 +108,8 @@ pub struct Setup {
     pub output_styles: Vec<String>,
     /// What the interactive front end shows besides the session.
     pub interactive: InteractiveSetup,
+    /// The folders settings are read from (and saved to).
+    pub config_paths: ConfigPaths,
 }
 
 /// Settings only the interactive front end uses (`/memory`, `/model`,
@@ -280,6 +282,7 @@ impl Setup {
             interactive,
             mcp,
             output_styles: definitions.style.available,
+            config_paths,
         })
     }
 }

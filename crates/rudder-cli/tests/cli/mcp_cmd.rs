@@ -254,3 +254,42 @@ fn the_python_mcp_sdk_lists_and_calls_rudder_mcp_serve() {
     );
     assert!(!workspace.repo.join("created-by-mcp.txt").exists());
 }
+
+#[test]
+fn reset_project_choices_forgets_the_dialogs_answers_and_keeps_the_rest() {
+    let workspace = Workspace::git(&[
+        (
+            ".claude/settings.local.json",
+            r#"{"enabledMcpjsonServers": ["notes"], "permissions": {"allow": ["Read"]},
+                "disabledMcpjsonServers": ["db"], "enableAllProjectMcpServers": false}"#,
+        ),
+        (
+            ".mcp.json",
+            r#"{"mcpServers": {"notes": {"command": "notes-server"}}}"#,
+        ),
+    ]);
+    let file = workspace.repo.join(".claude/settings.local.json");
+    let reset = mcp(&workspace, &["reset-project-choices"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert!(
+        stdout(&reset).contains("Removed the project MCP server approvals and rejections"),
+        "{}",
+        stdout(&reset)
+    );
+    assert_eq!(
+        json_file(&file),
+        json!({"permissions": {"allow": ["Read"]}})
+    );
+
+    let again = mcp(&workspace, &["reset-project-choices"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("No project MCP server choices to reset"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        json_file(&file),
+        json!({"permissions": {"allow": ["Read"]}})
+    );
+}

@@ -29,7 +29,8 @@ impl App {
     /// Tab or Enter accept a completion; Esc closes completion, interrupts a
     /// running turn (queued prompts come back to the editor), and Esc Esc
     /// when idle opens the rewind picker (empty prompt) or clears the
-    /// prompt; an open picker takes the keys (see [`App::picker_key`]);
+    /// prompt; the MCP server dialog (`mcp.rs`) and an open picker (see
+    /// [`App::picker_key`]) take the keys;
     /// Shift+Tab cycles the permission mode; Ctrl+C clears the prompt,
     /// interrupts, or twice exits; Ctrl+D on an empty prompt exits;
     /// Ctrl+A/E/U/K/W edit like a shell.
@@ -40,6 +41,10 @@ impl App {
         self.dirty = true;
         if !self.approvals.is_empty() {
             self.approval_key(key);
+            return;
+        }
+        if self.mcp_question().is_some() {
+            self.mcp_key(key, now);
             return;
         }
         if self.picker.is_some() {
@@ -91,7 +96,7 @@ impl App {
             }
             return;
         }
-        if self.picker.is_some() {
+        if self.picker.is_some() || self.mcp_question().is_some() {
             return;
         }
         if let Some(path) = crate::dropped::image_path(text) {
@@ -109,7 +114,7 @@ impl App {
         self.refresh_completion();
     }
 
-    fn ctrl_c(&mut self, now: Instant) {
+    pub(super) fn ctrl_c(&mut self, now: Instant) {
         if !self.editor.is_empty() {
             self.edit(|editor| editor.clear());
         } else if self.turn.is_some() {

@@ -13,6 +13,7 @@ mod commands;
 mod events;
 mod help;
 mod keys;
+mod mcp;
 mod picker;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -34,13 +35,14 @@ pub(crate) use approval::{
     ApprovalChoice, ApprovalUi, PendingApproval, preview_file, suggestion_label,
 };
 pub(crate) use commands::builtin_commands;
+pub(crate) use mcp::MCP_CHOICES;
 pub(crate) use picker::Picker;
 
 use crate::complete::{CommandInfo, Completion};
 use crate::driver::{Driver, DriverCommand, ImageError, StatusSnapshot};
 use crate::editor::{Editor, Prompt};
 use crate::history::History;
-use crate::options::TuiOptions;
+use crate::options::{McpServerQuestion, TuiOptions};
 use crate::render::markdown::render_markdown;
 use crate::render::{dim, prefix_lines};
 use crate::stream::MarkdownStream;
@@ -143,6 +145,10 @@ pub(crate) struct App {
     pub(crate) approvals: VecDeque<PendingApproval>,
     /// How the first approval is being answered.
     pub(crate) approval_ui: ApprovalUi,
+    /// Project MCP servers still to ask about, first shown.
+    mcp_questions: VecDeque<McpServerQuestion>,
+    /// The highlighted option of the MCP server dialog.
+    pub(crate) mcp_selected: usize,
     /// The open picker (rewind, memory files).
     pub(crate) picker: Option<Picker>,
     /// The agent's todo list.
@@ -169,6 +175,7 @@ impl App {
         size: (u16, u16),
     ) -> Self {
         let status = driver.status();
+        let mcp_questions = options.mcp_servers_to_approve.iter().cloned().collect();
         let mut commands = builtin_commands();
         for custom in &options.custom_commands {
             if !commands.iter().any(|command| command.name == custom.name) {
@@ -201,6 +208,8 @@ impl App {
             commands,
             approvals: VecDeque::new(),
             approval_ui: ApprovalUi::default(),
+            mcp_questions,
+            mcp_selected: 0,
             picker: None,
             todos: Vec::new(),
             custom_status: None,
@@ -213,9 +222,24 @@ impl App {
         }
     }
 
-    /// Submits the initial prompt, if the options carry one.
+    /// Opens the MCP server dialog when servers wait for approval, else
+    /// submits the initial prompt, if the options carry one (then it is
+    /// sent after the dialog's last answer).
     pub(crate) fn start(&mut self) {
-        if let Some(prompt) = self.options.initial_prompt.clone() {
+        if let Some(question) = self.mcp_questions.front() {
+            let text = format!(
+                "rudder asks whether to use the MCP server {}",
+                question.name
+            );
+            self.notify(&text);
+            return;
+        }
+        self.send_initial_prompt();
+    }
+
+    /// Submits the initial prompt once, if the options carry one.
+    fn send_initial_prompt(&mut self) {
+        if let Some(prompt) = self.options.initial_prompt.take() {
             self.send_prompt(Prompt::text(prompt));
         }
     }

@@ -1,7 +1,7 @@
 //! Render snapshots of the views added for the pickers and attachments:
 //! the rewind picker (messages, then what to restore, with code disabled
 //! where no checkpoint exists), the memory-file picker, a prompt with an
-//! attached image, and `/help`.
+//! attached image, `/help`, and the project MCP server dialog.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,7 +11,7 @@ use crossterm::event::KeyCode;
 use super::snapshots_test::{draw_view, text};
 use crate::app::App;
 use crate::driver::{MemoryChoice, RewindChoice};
-use crate::options::{CustomCommand, TuiOptions};
+use crate::options::{CustomCommand, McpServerQuestion, TuiOptions};
 use crate::testing::{app_with, fake_image, key, type_text};
 
 fn press(app: &mut App, code: KeyCode) {
@@ -124,4 +124,24 @@ fn help_output() {
     app.completion = None;
     press(&mut app, KeyCode::Enter);
     insta::assert_snapshot!(text(&app.take_output()));
+}
+
+#[test]
+fn mcp_server_dialog_names_the_server_and_its_command() {
+    let (mut app, _driver) = app_with(TuiOptions {
+        mcp_servers_to_approve: vec![
+            McpServerQuestion {
+                name: "notes".into(),
+                target: "python3 tools/notes_server.py --root ${HOME}/notes".into(),
+            },
+            McpServerQuestion {
+                name: "api".into(),
+                target: "https://mcp.example.com/mcp".into(),
+            },
+        ],
+        ..TuiOptions::default()
+    });
+    app.start();
+    press(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(draw_view(&app, 80, 24));
 }

@@ -1,6 +1,7 @@
 //! The live viewport under the scrollback: what is in flight (streaming
 //! text, running tools, spinner), queued prompts, the todo list, the prompt
-//! box, the approval prompt or a picker, completion, and the status line.
+//! box, the approval prompt, the MCP server dialog or a picker, completion,
+//! and the status line.
 //!
 //! Owns: turning [`App`] state into a [`View`] of pre-wrapped lines whose
 //! size depends only on the viewport, never on the transcript's length
@@ -19,7 +20,8 @@ use rudder_protocol::permission::ApprovalRequest;
 use super::tool::{CallState, argument_summary, display_name, headline, truncate};
 use super::wrap::wrap_lines;
 use super::{bold, dim, sanitize};
-use crate::app::{App, ApprovalChoice, PendingApproval, Picker, suggestion_label};
+use crate::app::{App, ApprovalChoice, MCP_CHOICES, PendingApproval, Picker, suggestion_label};
+use crate::options::McpServerQuestion;
 use crate::statusline::{builtin_status, mode_line, parse_ansi};
 use crate::todo::{TodoStatus, todo_lines};
 
@@ -107,6 +109,7 @@ pub(crate) fn build(app: &App, now: Instant, max_height: u16) -> View {
             inner_width,
             usize::from(max_height).saturating_sub(below.len() + 3),
         ),
+        (None, _) if let Some(question) = app.mcp_question() => mcp_box(app, question, inner_width),
         (None, Some(picker)) => picker_box(
             picker,
             inner_width,
@@ -356,6 +359,48 @@ fn picker_box(picker: &Picker, width: usize, max_rows: usize) -> PromptBox {
     PromptBox {
         border: Style::new().fg(Color::Cyan),
         lines,
+        cursor: None,
+    }
+}
+
+/// The project MCP server dialog, worded as Claude Code's.
+fn mcp_box(app: &App, question: &McpServerQuestion, width: usize) -> PromptBox {
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "New MCP server found in .mcp.json: {}",
+                sanitize(&question.name)
+            ),
+            bold().fg(Color::Yellow),
+        )),
+        Line::from(Span::styled(sanitize(&question.target), dim())),
+        Line::default(),
+        Line::from(
+            "MCP servers may run code or reach system resources. Their tool calls go through your permission rules.",
+        ),
+        Line::default(),
+    ];
+    for (index, (_, label)) in MCP_CHOICES.iter().enumerate() {
+        let selected = index == app.mcp_selected;
+        let style = if selected {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        let pointer = if selected { "❯ " } else { "  " };
+        lines.push(Line::from(Span::styled(
+            format!("{pointer}{}. {label}", index + 1),
+            style,
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "Enter to confirm · Esc to continue without it",
+        dim(),
+    )));
+    PromptBox {
+        border: Style::new().fg(Color::Yellow),
+        lines: wrap_lines(&lines, width),
         cursor: None,
     }
 }

@@ -164,7 +164,7 @@ impl Harness {
             allow_bypass: false,
         };
         Self {
-            driver: SessionDriver::new(session, deps, status, setup),
+            driver: SessionDriver::new(session, deps, status, setup, None),
             _dir: dir,
             repo,
             server,
