@@ -59,5 +59,7 @@ mod tmux_support;
 mod trust_gate;
 #[path = "cli/tui.rs"]
 mod tui;
+#[path = "cli/tui_mcp.rs"]
+mod tui_mcp;
 #[path = "cli/tui_pickers.rs"]
 mod tui_pickers;
