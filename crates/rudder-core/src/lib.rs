@@ -26,6 +26,7 @@ pub mod session;
 pub mod skills;
 pub mod subagent;
 pub mod transcript;
+pub mod walk_filter;
 
 pub use events::EventSink;
 pub use session::{Session, SessionConfig, SessionDeps, SessionError};

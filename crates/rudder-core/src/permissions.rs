@@ -17,6 +17,7 @@ use rudder_policy::{Policy, RuleSource, SandboxPlan};
 use rudder_protocol::PermissionMode;
 use rudder_protocol::permission::RuleBehavior;
 use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate};
+use rudder_tools::walk::WalkFilter;
 use serde_json::Value;
 
 pub use rudder_policy::Decision;
@@ -59,6 +60,13 @@ pub trait PermissionGate: Send + Sync {
 
     /// The argv prefix to sandbox this Bash call with (run in `cwd`), if any.
     fn sandbox_prefix(&self, _input: &Value, _cwd: &Path) -> Option<Vec<String>> {
+        None
+    }
+
+    /// What Grep, Glob and LS walks must leave out: the entries `Read(...)`
+    /// deny rules cover (CLAUDE-CODE-INTERFACE.md §3.2), as the policy
+    /// stands now. `None` (the default) hides nothing.
+    fn walk_filter(&self) -> Option<Arc<dyn WalkFilter>> {
         None
     }
 
@@ -246,6 +254,12 @@ impl PermissionGate for PolicyGate {
             (Some(plan), false) => Some(plan.prefix(cwd)),
             _ => None,
         }
+    }
+
+    fn walk_filter(&self) -> Option<Arc<dyn WalkFilter>> {
+        crate::walk_filter::read_deny_filter(
+            &self.policy.read().unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     fn removes_tool(&self, tool_name: &str) -> bool {

@@ -41,7 +41,7 @@ pub mod trust;
 use std::path::Path;
 
 pub use call::ResolvedCall;
-pub use decide::{Decision, decide};
+pub use decide::{Decision, decide, has_read_deny_rules};
 pub use mode::{bypass_allowed, running_as_root};
 pub use policy::{Policy, PolicyBuilder, PolicyError};
 pub use resolve::{ResolveEnv, resolve_call};
@@ -78,4 +78,27 @@ pub fn check(
 ) -> Decision {
     let call = resolve_call(tool_name, input, read_only, &policy.resolve_env(cwd));
     decide(&call, policy)
+}
+
+/// Whether a directory walk (Grep, Glob, LS) must leave out `path`, an
+/// entry it found: a `Read(...)` deny rule covers it, the link or its
+/// target ([`decide::read_denied`], after resolving `path` on disk; a
+/// relative `path` starts at the policy's cwd). Contract:
+/// CLAUDE-CODE-INTERFACE.md §3.2, Claude Code applies Read deny rules to
+/// Grep, Glob and LS results.
+///
+/// ```
+/// use rudder_policy::{PolicyBuilder, RuleSource, walk_hides};
+/// use rudder_protocol::permission::RuleBehavior;
+///
+/// let dir = std::env::temp_dir();
+/// let (policy, _) = PolicyBuilder::new(&dir, &dir)
+///     .rules(RuleSource::new("settings", &dir), RuleBehavior::Deny, ["Read(**/*.pem)"])
+///     .build();
+/// assert!(walk_hides(&policy, &dir.join("certs/server.pem")));
+/// assert!(!walk_hides(&policy, &dir.join("certs/server.crt")));
+/// ```
+pub fn walk_hides(policy: &Policy, path: &Path) -> bool {
+    let resolved = path::resolve_absolute(&policy.cwd.join(path));
+    decide::read_denied(&resolved, policy)
 }

@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
         side_query: None,
         env: Vec::new(),
         sandbox_prefix: None,
+        walk_filter: None,
     };
     let input = json!({"pattern": pattern, "path": root, "output_mode": output_mode});
     let output = ToolRegistry::builtin().execute("Grep", input, &ctx).await;

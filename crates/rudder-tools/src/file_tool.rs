@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::fs_util::FileError;
 use crate::state::SessionToolState;
 use crate::tool::{ToolContext, ToolLimits, ToolOutput};
+use crate::walk::WalkFilter;
 
 /// What a file tool's blocking body may use: owned copies of the parts of
 /// [`ToolContext`] it needs, so the body can move to a blocking thread.
@@ -32,6 +33,8 @@ pub struct FileEnv {
     pub limits: ToolLimits,
     /// Cancelled when the user interrupts; long walks check it.
     pub cancel: CancellationToken,
+    /// What directory walks leave out ([`ToolContext::walk_filter`]).
+    pub walk_filter: Option<Arc<dyn WalkFilter>>,
 }
 
 impl FileEnv {
@@ -58,6 +61,7 @@ where
         state: Arc::clone(&ctx.state),
         limits: ctx.limits.clone(),
         cancel: ctx.cancel.clone(),
+        walk_filter: ctx.walk_filter.clone(),
     };
     match tokio::task::spawn_blocking(move || body(env)).await {
         Ok(output) => output,

@@ -204,34 +204,36 @@ fn no_files() -> ToolOutput {
 /// modification time.
 fn find(root: &Path, matcher: &GlobMatcher, env: &FileEnv) -> Vec<(SystemTime, PathBuf)> {
     let found = Mutex::new(Vec::new());
-    walker(root).build_parallel().run(|| {
-        let found = &found;
-        let cancel = env.cancel.clone();
-        Box::new(move |entry| {
-            if cancel.is_cancelled() {
-                return WalkState::Quit;
-            }
-            let Ok(entry) = entry else {
-                return WalkState::Continue;
-            };
-            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                return WalkState::Continue;
-            }
-            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            if matcher.is_match(relative) {
-                let modified = entry
-                    .metadata()
-                    .ok()
-                    .and_then(|meta| meta.modified().ok())
-                    .unwrap_or(SystemTime::UNIX_EPOCH);
-                let mut found = found
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                found.push((modified, entry.into_path()));
-            }
-            WalkState::Continue
-        })
-    });
+    walker(root, env.walk_filter.as_ref())
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            let cancel = env.cancel.clone();
+            Box::new(move |entry| {
+                if cancel.is_cancelled() {
+                    return WalkState::Quit;
+                }
+                let Ok(entry) = entry else {
+                    return WalkState::Continue;
+                };
+                if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                    return WalkState::Continue;
+                }
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                if matcher.is_match(relative) {
+                    let modified = entry
+                        .metadata()
+                        .ok()
+                        .and_then(|meta| meta.modified().ok())
+                        .unwrap_or(SystemTime::UNIX_EPOCH);
+                    let mut found = found
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    found.push((modified, entry.into_path()));
+                }
+                WalkState::Continue
+            })
+        });
     found
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -162,7 +162,7 @@ fn breadth_first(root: &Path, ignore: &Override, env: &FileEnv) -> (Vec<(PathBuf
         if env.cancel.is_cancelled() {
             break;
         }
-        let mut walk = walker(&dir);
+        let mut walk = walker(&dir, env.walk_filter.as_ref());
         walk.max_depth(Some(1))
             .overrides(ignore.clone())
             .sort_by_file_name(|a, b| a.cmp(b));

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::SessionToolState;
+use crate::walk::WalkFilter;
 
 /// What a tool call produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +132,10 @@ pub struct ToolContext {
     /// When set, Bash runs its shell under this argv prefix (e.g. a
     /// `bwrap … --` sandbox invocation built by the policy for this call).
     pub sandbox_prefix: Option<Vec<String>>,
+    /// What directory walks (Grep, Glob, LS) must leave out: the policy's
+    /// `Read(...)` deny rules (CLAUDE-CODE-INTERFACE.md §3.2). `None`
+    /// hides nothing.
+    pub walk_filter: Option<Arc<dyn WalkFilter>>,
 }
 
 /// A built-in tool.

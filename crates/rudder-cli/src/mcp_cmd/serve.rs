@@ -91,6 +91,7 @@ impl PolicyTools {
             side_query: None,
             env: self.env.clone(),
             sandbox_prefix,
+            walk_filter: self.gate.walk_filter(),
         };
         self.tools.execute(name, args, &context).await
     }

@@ -139,6 +139,7 @@ impl Expander<'_> {
             side_query: None,
             env: config.child_env.clone(),
             sandbox_prefix: self.session.deps().gate.sandbox_prefix(&input, &config.cwd),
+            walk_filter: None,
         };
         let output = tools.execute("Bash", input, &context).await;
         Ok(output.content.text())

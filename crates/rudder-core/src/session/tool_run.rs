@@ -495,6 +495,7 @@ pub(super) fn tool_context(
         side_query: Some(Arc::new(SessionSideQuery::new(session))),
         env: config.child_env.clone(),
         sandbox_prefix,
+        walk_filter: session.deps.gate.walk_filter(),
     }
 }
 

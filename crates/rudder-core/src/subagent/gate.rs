@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use rudder_protocol::PermissionMode;
 use rudder_protocol::permission::PermissionUpdate;
+use rudder_tools::walk::WalkFilter;
 use serde_json::Value;
 
 use crate::permissions::{CallToCheck, Decision, PermissionGate};
@@ -189,6 +190,10 @@ impl PermissionGate for SubagentGate {
 
     fn sandbox_prefix(&self, input: &Value, cwd: &Path) -> Option<Vec<String>> {
         self.base.sandbox_prefix(input, cwd)
+    }
+
+    fn walk_filter(&self) -> Option<Arc<dyn WalkFilter>> {
+        self.base.walk_filter()
     }
 
     fn removes_tool(&self, tool_name: &str) -> bool {

@@ -27,10 +27,12 @@ mod paths;
 mod rules;
 mod suggest;
 
-use rudder_protocol::permission::{PermissionMode, PermissionUpdate};
+use rudder_protocol::permission::{PermissionMode, PermissionUpdate, RuleBehavior};
 
 use crate::call::{ResolvedCall, Target};
+use crate::path::ResolvedPath;
 use crate::policy::Policy;
+use crate::rule::{Specifier, ToolMatcher};
 
 /// The policy's answer for one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +87,24 @@ pub fn decide(call: &ResolvedCall, policy: &Policy) -> Decision {
         _ => other::decide(call, policy),
     };
     finish(decision, policy.mode)
+}
+
+/// Whether a `Read(...)` deny rule covers reading `path` — matched as for
+/// a Read call naming it (anchors, gitignore syntax, the link or its
+/// target). Directory walks of Grep, Glob and LS leave such entries out:
+/// Claude Code applies Read deny rules to their results
+/// (CLAUDE-CODE-INTERFACE.md §3.2). Pure.
+pub fn read_denied(path: &ResolvedPath, policy: &Policy) -> bool {
+    rules::path_rule(policy, RuleBehavior::Deny, false, path).is_some()
+}
+
+/// Whether `policy` holds any rule [`read_denied`] could match: without
+/// one, walks need no filter. Pure.
+pub fn has_read_deny_rules(policy: &Policy) -> bool {
+    policy.rules.with_behavior(RuleBehavior::Deny).any(|rule| {
+        matches!(rule.specifier, Specifier::Path(_))
+            && matches!(&rule.tool, ToolMatcher::Name(name) if name == "Read")
+    })
 }
 
 /// dontAsk: whatever would ask is denied (CLAUDE-CODE-INTERFACE.md §3.1).

@@ -71,6 +71,21 @@ pub fn resolve(raw: &str, tilde: bool, cwd: &Path, home: &Path) -> ResolvedPath 
     }
 }
 
+/// Resolves `path` (absolute, e.g. an entry a directory walk found) as
+/// [`resolve`] resolves a tool argument, without requiring UTF-8.
+pub fn resolve_absolute(path: &Path) -> ResolvedPath {
+    let requested = normalize(path);
+    let (canonical, exists, complete) = real_path(path);
+    let is_dir = exists && fs::metadata(&canonical).is_ok_and(|m| m.is_dir());
+    ResolvedPath {
+        requested,
+        canonical,
+        exists,
+        is_dir,
+        complete,
+    }
+}
+
 /// `raw` made absolute (no normalization, no I/O).
 pub fn absolute(raw: &str, tilde: bool, cwd: &Path, home: &Path) -> PathBuf {
     if tilde {

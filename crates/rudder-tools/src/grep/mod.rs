@@ -14,7 +14,9 @@
 //! globs separated by spaces or top-level commas; paths are absolute; a
 //! single-file search shows no path before content lines, as rg does;
 //! secret files the walk finds are skipped and counted in a note (the
-//! policy judged the root, not them). Read-only.
+//! policy judged the root, not them); entries the session's `Read(...)`
+//! deny rules cover are left out of the walk silently (`walk.rs`).
+//! Read-only.
 
 pub mod search;
 
@@ -271,7 +273,7 @@ fn grep(input: &GrepInput, env: &FileEnv) -> Result<ToolOutput, ToolOutput> {
         home: std::env::var_os("HOME").and_then(|home| std::fs::canonicalize(home).ok()),
     };
     let found = if root.is_dir() {
-        let mut walk = walker(&root);
+        let mut walk = walker(&root, env.walk_filter.as_ref());
         if let Some(file_type) = input.file_type.as_deref().filter(|kind| !kind.is_empty()) {
             walk.types(file_types(file_type)?);
         }

@@ -56,6 +56,7 @@ impl Env {
             side_query: None,
             env: Vec::new(),
             sandbox_prefix: None,
+            walk_filter: None,
         };
         Self {
             _dir: dir,
