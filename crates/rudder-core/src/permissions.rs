@@ -243,17 +243,15 @@ impl PermissionGate for PolicyGate {
             .mode
     }
 
-    /// The sandbox prefix, unless the call asks to leave the sandbox
-    /// (`dangerouslyDisableSandbox`, which the policy makes ask first).
+    /// The sandbox prefix, unless the call leaves the sandbox: it asks to
+    /// (`dangerouslyDisableSandbox`, which the policy makes ask first) or
+    /// runs a command of `sandbox.excludedCommands`
+    /// ([`rudder_policy::sandbox::scope::bash_runs_sandboxed`], the same
+    /// test the policy's sandbox auto-allow uses).
     fn sandbox_prefix(&self, input: &Value, cwd: &Path) -> Option<Vec<String>> {
-        let leave = input
-            .get("dangerouslyDisableSandbox")
-            .and_then(Value::as_bool)
-            == Some(true);
-        match (&self.sandbox, leave) {
-            (Some(plan), false) => Some(plan.prefix(cwd)),
-            _ => None,
-        }
+        let plan = self.sandbox.as_ref()?;
+        let policy = self.policy.read().unwrap_or_else(PoisonError::into_inner);
+        rudder_policy::sandbox::scope::bash_runs_sandboxed(&policy, input).then(|| plan.prefix(cwd))
     }
 
     fn walk_filter(&self) -> Option<Arc<dyn WalkFilter>> {

@@ -21,6 +21,7 @@ use crate::bash::AnalyzeOptions;
 use crate::path;
 use crate::resolve::ResolveEnv;
 use crate::rule::{RuleEntry, RuleError, RuleSet, RuleSource, Specifier};
+use crate::sandbox::scope::ExcludedCommand;
 
 /// The permission state of a session. Plain data: build it with
 /// [`PolicyBuilder`], change it with [`Policy::apply`], judge calls with
@@ -44,6 +45,14 @@ pub struct Policy {
     /// Bash calls run in the sandbox, so a call that asks to leave it
     /// (`dangerouslyDisableSandbox`) needs a fresh approval.
     pub sandboxed: bool,
+    /// `sandbox.autoAllowBashIfSandboxed` (Claude Code default: true): a
+    /// Bash call that runs inside the sandbox is allowed where the policy
+    /// would otherwise ask for want of a rule (CLAUDE-CODE-INTERFACE.md
+    /// §4.2). Only matters when `sandboxed`.
+    pub sandbox_auto_allow: bool,
+    /// `sandbox.excludedCommands`: Bash calls running one of these run
+    /// outside the sandbox, judged as unsandboxed calls.
+    pub sandbox_excluded: Vec<ExcludedCommand>,
     /// Limits of the Bash analysis.
     pub analyze: AnalyzeOptions,
 }
@@ -166,6 +175,8 @@ pub struct PolicyBuilder {
     additional_dirs: Vec<PathBuf>,
     sources: Vec<(RuleSource, RuleBehavior, Vec<String>)>,
     sandboxed: bool,
+    sandbox_auto_allow: bool,
+    sandbox_excluded: Vec<ExcludedCommand>,
     analyze: AnalyzeOptions,
 }
 
@@ -181,6 +192,8 @@ impl PolicyBuilder {
             additional_dirs: Vec::new(),
             sources: Vec::new(),
             sandboxed: false,
+            sandbox_auto_allow: true,
+            sandbox_excluded: Vec::new(),
             analyze: AnalyzeOptions::default(),
         }
     }
@@ -222,6 +235,27 @@ impl PolicyBuilder {
     /// Says whether Bash calls run sandboxed.
     pub fn sandboxed(mut self, sandboxed: bool) -> Self {
         self.sandboxed = sandboxed;
+        self
+    }
+
+    /// Sets `sandbox.autoAllowBashIfSandboxed` (default true, as in Claude
+    /// Code): whether sandboxed Bash calls the policy would ask about run
+    /// without asking.
+    pub fn sandbox_auto_allow(mut self, auto_allow: bool) -> Self {
+        self.sandbox_auto_allow = auto_allow;
+        self
+    }
+
+    /// Sets `sandbox.excludedCommands`, the commands that run outside the
+    /// sandbox ([`ExcludedCommand::parse`]; empty entries are dropped).
+    pub fn sandbox_excluded_commands<S: AsRef<str>>(
+        mut self,
+        commands: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.sandbox_excluded = commands
+            .into_iter()
+            .filter_map(|text| ExcludedCommand::parse(text.as_ref()))
+            .collect();
         self
     }
 
@@ -279,6 +313,8 @@ impl PolicyBuilder {
             home,
             project_root,
             sandboxed: self.sandboxed,
+            sandbox_auto_allow: self.sandbox_auto_allow,
+            sandbox_excluded: self.sandbox_excluded,
             analyze: self.analyze,
         };
         (policy, errors)

@@ -9,9 +9,10 @@
 //! user namespace — detection must say so), CVE-2026-25725 (config paths
 //! must stay read-only even when absent), USER-PAINS.md §5.3 and §5.4.
 //!
-//! Owns: finding and probing `bwrap`, and computing the mount plan. Runs
-//! `bwrap` once to probe; otherwise only looks at the filesystem. Never
-//! decides whether a command may run (that is [`crate::decide`]).
+//! Owns: finding and probing `bwrap`, computing the mount plan, and
+//! ([`scope`]) telling which Bash calls run inside it. Runs `bwrap` once to
+//! probe; otherwise only looks at the filesystem. Never decides whether a
+//! command may run (that is [`crate::decide`]).
 
 use std::ffi::OsStr;
 use std::fs;
@@ -268,6 +269,8 @@ impl SandboxPlan {
             .collect()
     }
 }
+
+pub mod scope;
 
 #[cfg(test)]
 mod tests;

@@ -101,7 +101,17 @@ pub fn build(
     }
     let mut notices = Vec::new();
     let plan = sandbox_plan(loaded, &mut notices);
-    let (policy, errors) = builder.sandboxed(plan.is_some()).build();
+    let (policy, errors) = builder
+        .sandboxed(plan.is_some())
+        .sandbox_auto_allow(sandbox_auto_allow(loaded, plan.as_ref(), &mut notices))
+        .sandbox_excluded_commands(
+            loaded
+                .settings
+                .sandbox
+                .iter()
+                .flat_map(|sandbox| &sandbox.excluded_commands),
+        )
+        .build();
     notices.extend(errors.iter().map(ToString::to_string));
     let plan = plan.map(|(bwrap, config)| {
         let mut writable = policy.working_dirs.clone();
@@ -131,6 +141,34 @@ fn expand_home(dir: &str, home: &Path, base: &Path) -> PathBuf {
         Some(rest) => home.join(rest),
         None => base.join(dir),
     }
+}
+
+/// `sandbox.autoAllowBashIfSandboxed` (Claude Code default: true) for a
+/// session sandboxed by `plan` — except that it is not applied, with a
+/// notice, when the sandbox's network is open: rudder does not filter
+/// `sandbox.network.allowedDomains` by domain, so a command allowed
+/// without asking could send what it reads anywhere.
+fn sandbox_auto_allow(
+    loaded: &LoadedSettings,
+    plan: Option<&(PathBuf, SandboxConfig)>,
+    notices: &mut Vec<String>,
+) -> bool {
+    let wanted = loaded
+        .settings
+        .sandbox
+        .as_ref()
+        .and_then(|sandbox| sandbox.auto_allow_bash_if_sandboxed)
+        .unwrap_or(true);
+    let network_open = plan.is_some_and(|(_, config)| config.allow_network);
+    if wanted && network_open {
+        notices.push(
+            "sandbox.autoAllowBashIfSandboxed is not applied: sandbox.network.allowedDomains \
+             opens the sandbox's network to every domain (rudder does not filter by domain), \
+             so Bash commands are asked about as without it"
+                .to_owned(),
+        );
+    }
+    wanted && !network_open
 }
 
 /// When the `sandbox.enabled` setting is on: bwrap and its configuration,

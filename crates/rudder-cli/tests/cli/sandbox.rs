@@ -4,7 +4,9 @@
 //! fail, the network is off, `cd` carries over between sandboxed calls, a
 //! protected file a command creates is reported, and a call that asks to
 //! leave the sandbox (`dangerouslyDisableSandbox`) needs an approval
-//! (denied and listed in a headless run). Skipped, saying why, where
+//! (denied and listed in a headless run); with `autoAllowBashIfSandboxed`
+//! (the default) a sandboxed command runs without asking while one of
+//! `excludedCommands` is asked about. Skipped, saying why, where
 //! bubblewrap cannot run.
 
 use rudder_policy::sandbox::{SandboxStatus, detect};
@@ -137,5 +139,62 @@ fn bash_runs_in_the_sandbox_when_settings_enable_it() {
         .unwrap_or_default();
     assert_eq!(denials.len(), 1, "{result}");
     assert_eq!(denials[0]["tool_input"]["dangerouslyDisableSandbox"], true);
+    assert_eq!(output.status.code(), Some(3));
+}
+
+/// `sandbox.autoAllowBashIfSandboxed` (default true): a command the policy
+/// would ask about runs without asking when it runs inside the sandbox,
+/// while a command listed in `sandbox.excludedCommands` runs outside and
+/// is asked about as before (denied in a headless run).
+#[test]
+fn sandboxed_commands_run_without_asking_but_excluded_ones_still_ask() {
+    if let SandboxStatus::Unavailable { reason } = detect() {
+        eprintln!("SKIPPED: the sandbox cannot run here: {reason}");
+        return;
+    }
+    let workspace = Workspace::git(&[("README.md", "")]);
+    let user_settings = workspace.home.join(".claude/settings.json");
+    std::fs::create_dir_all(user_settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &user_settings,
+        r#"{"sandbox": {"enabled": true, "excludedCommands": ["mkdir"]}}"#,
+    )
+    .unwrap();
+    let turns = json!({"turns": [
+        {"content": [bash("touch made-in-sandbox.txt")]},
+        {"content": [bash("mkdir made-outside")]},
+        {"content": [{"type": "text", "text": "Done."}]}
+    ]});
+    let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
+    let output = workspace
+        .rudder(&server)
+        .args([
+            "-p",
+            "make files",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ])
+        .output()
+        .unwrap();
+    let results = tool_results(&output);
+    assert_eq!(results.len(), 2, "{results:?}\nstderr: {}", stderr(&output));
+    assert!(
+        !results[0].0 && workspace.repo.join("made-in-sandbox.txt").exists(),
+        "the sandboxed command ran without an approval: {:?}",
+        results[0]
+    );
+    assert!(
+        results[1].0 && !workspace.repo.join("made-outside").exists(),
+        "the excluded command needed an approval: {:?}",
+        results[1]
+    );
+    let result = result_of(&output);
+    let denials = result["permission_denials"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(denials.len(), 1, "{result}");
+    assert_eq!(denials[0]["tool_input"]["command"], "mkdir made-outside");
     assert_eq!(output.status.code(), Some(3));
 }

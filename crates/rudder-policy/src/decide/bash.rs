@@ -4,8 +4,8 @@
 //!
 //! Contract: CLAUDE-CODE-INTERFACE.md §3.2 (compound commands: every
 //! subcommand must match; wrappers; redirections judged as writes; the
-//! read-only set), §3.1 (modes), USER-PAINS.md §5.2 and the shell CVEs of
-//! §12.
+//! read-only set), §3.1 (modes), §4.2 (`sandbox.autoAllowBashIfSandboxed`),
+//! USER-PAINS.md §5.2 and the shell CVEs of §12.
 
 use rudder_protocol::permission::{PermissionMode, RuleBehavior};
 
@@ -13,10 +13,11 @@ use super::paths::{approved, blocked, critical, in_scope, protected, rule_hit, s
 use super::rules::{bash_rule, path_rule};
 use super::{Decision, plan_refusal, suggest};
 use crate::bash::classify::{Access, CommandClass};
-use crate::bash::{Role, join_words};
+use crate::bash::{Role, SimpleCommand, join_words};
 use crate::call::{BashTarget, PathUse, ResolvedCommand};
 use crate::path::{ResolvedPath, protect};
 use crate::policy::Policy;
+use crate::sandbox::scope;
 
 /// Decides a Bash call.
 pub(super) fn decide(target: &BashTarget, policy: &Policy) -> Decision {
@@ -31,7 +32,7 @@ pub(super) fn decide(target: &BashTarget, policy: &Policy) -> Decision {
     if let Some(decision) = ask_rules(target, policy) {
         return decision;
     }
-    if let Some(decision) = protections(target, policy) {
+    if let Some(decision) = fixed_protections(target, policy) {
         return decision;
     }
     if policy.mode == PermissionMode::BypassPermissions {
@@ -39,7 +40,37 @@ pub(super) fn decide(target: &BashTarget, policy: &Policy) -> Decision {
             reason: "bypassPermissions mode".into(),
         };
     }
-    allow_or_ask(target, policy)
+    if let Some(decision) = tree_secrets(target, policy) {
+        return decision;
+    }
+    let decision =
+        contained_protections(target, policy).unwrap_or_else(|| allow_or_ask(target, policy));
+    sandbox_auto_allow(decision, target, policy)
+}
+
+/// `sandbox.autoAllowBashIfSandboxed` (CLAUDE-CODE-INTERFACE.md §4.2): a
+/// call that runs inside the sandbox is allowed instead of asked about.
+/// Reached only past deny and ask rules and the protections the sandbox
+/// does not contain (secrets, critical `rm`, leaving the sandbox, whole
+/// trees holding secrets); a call that leaves the sandbox
+/// (`dangerouslyDisableSandbox`, `sandbox.excludedCommands`) or a session
+/// whose sandbox could not start keeps the ordinary answer.
+fn sandbox_auto_allow(decision: Decision, target: &BashTarget, policy: &Policy) -> Decision {
+    let Decision::Ask { reason, .. } = &decision else {
+        return decision;
+    };
+    let commands: Vec<&SimpleCommand> = target.commands.iter().map(|c| &c.command).collect();
+    if !(policy.sandbox_auto_allow
+        && scope::runs_sandboxed(policy, target.leaves_sandbox, &commands))
+    {
+        return decision;
+    }
+    Decision::Allow {
+        reason: format!(
+            "runs in the sandbox, which autoAllowBashIfSandboxed lets run without asking \
+             (otherwise: {reason})"
+        ),
+    }
 }
 
 /// Every path use of the call: operands, then redirections.
@@ -167,7 +198,9 @@ fn ask_rules(target: &BashTarget, policy: &Policy) -> Option<Decision> {
     None
 }
 
-fn protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+/// Protections that hold in every mode and inside the sandbox: secrets,
+/// critical `rm`, leaving the sandbox.
+fn fixed_protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
     for used in uses(target) {
         if used.access == Access::Metadata {
             continue;
@@ -213,12 +246,14 @@ fn protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
             "the command asks to run outside the sandbox (dangerouslyDisableSandbox); leaving the sandbox always needs a fresh approval",
         ));
     }
-    if policy.mode == PermissionMode::BypassPermissions {
-        return None;
-    }
-    if let Some(decision) = tree_secrets(target, policy) {
-        return Some(decision);
-    }
+    None
+}
+
+/// Protections whose harm the sandbox contains (it keeps writes inside the
+/// working directories and protected paths read-only): commands that
+/// cannot be analysed, writes that are unknown, protected or outside the
+/// working directories.
+fn contained_protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
     if !target.undecidable.is_empty() {
         return Some(Decision::ask(format!(
             "the command cannot be analysed statically: {}",

@@ -15,7 +15,11 @@
 //!    cannot be analysed (ask unless bypassPermissions);
 //! 5. bypassPermissions allows;
 //! 6. allow rules, the read-only set, acceptEdits;
-//! 7. otherwise ask — and dontAsk turns every ask into a deny.
+//! 7. otherwise ask — except that a Bash call running inside the sandbox
+//!    is allowed when `sandbox.autoAllowBashIfSandboxed` is on (it also
+//!    lifts the step-4 asks the sandbox contains: unanalysable commands,
+//!    writes outside the working directories or to protected paths) —
+//!    and dontAsk turns every ask into a deny.
 //!
 //! Tested through the public API in `tests/` (modes, rules, CVEs, corpus,
 //! determinism).
