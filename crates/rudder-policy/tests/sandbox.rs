@@ -39,8 +39,14 @@ fn policy(
     policy
 }
 
+/// A sandboxed policy with auto-allow, in the default mode.
 fn sandboxed(env: &Env) -> Policy {
     policy(env, PermissionMode::Default, true, true, &[], &[])
+}
+
+/// A sandboxed policy with auto-allow in `mode`.
+fn policy_in(env: &Env, mode: PermissionMode) -> Policy {
+    policy(env, mode, true, true, &[], &[])
 }
 
 #[test]
@@ -60,10 +66,6 @@ fn a_sandboxed_command_the_policy_would_ask_about_runs_without_asking() {
     // dontAsk denies what would ask; the sandbox's allow comes first.
     let dont_ask = policy_in(&env, PermissionMode::DontAsk);
     assert_eq!(kind(&env.bash(&dont_ask, "npm install")), "allow");
-}
-
-fn policy_in(env: &Env, mode: PermissionMode) -> Policy {
-    policy(env, mode, true, true, &[], &[])
 }
 
 #[test]
