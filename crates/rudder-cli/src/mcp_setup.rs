@@ -12,9 +12,9 @@
 //! runs of a trusted folder, where nobody can be asked — all of them unless
 //! listed in `disabledMcpjsonServers` (Claude Code connects `.mcp.json`
 //! servers without asking in `-p`); in interactive runs the others are
-//! listed for the start-up approval dialog ([`McpPlan::awaiting_approval`]). The start-up reaper runs at every start,
-//! also when no server is configured, so a killed session's servers never
-//! outlive the next run.
+//! listed for the start-up approval dialog ([`McpPlan::awaiting_approval`]).
+//! The start-up reaper runs at every start, also when no server is
+//! configured, so a killed session's servers never outlive the next run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
