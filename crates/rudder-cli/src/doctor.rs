@@ -1,7 +1,7 @@
 //! `rudder doctor`: is this setup able to work, and what is it?
 //!
 //! Prints, one line each: the provider and its wire format, the base URL,
-//! where the key comes from (never the key), the model with its context
+//! the proxy requests go through, where the key comes from (never the key), the model with its context
 //! window and price, the fallback models, the folder's trust state (and
 //! what waits for it), the sandbox, and whether the endpoint answers
 //! `GET /v1/models` — with the models it lists. Exits non-zero when the
@@ -74,6 +74,7 @@ async fn model_report(chosen: &ModelSetup) -> bool {
         &format!("{} ({} format)", chosen.provider, endpoint.kind()),
     );
     line("base URL", endpoint.base_url());
+    line("proxy", &endpoint.proxy().describe());
     line("model", &model_line(chosen));
     line(
         "fallback",

@@ -29,6 +29,7 @@ use rmcp::transport::IntoTransport;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientHandler, Peer, ServiceExt as _};
+use rudder_model::proxy::ProxyConfig;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
@@ -98,9 +99,11 @@ impl Connection {
     }
 
     /// Connects to a streamable HTTP endpoint with the configured headers
-    /// (an `Authorization` header is sent as given). `ct` aborts.
+    /// (an `Authorization` header is sent as given), through `proxy`. `ct`
+    /// aborts.
     pub async fn over_http(
         remote: &RemoteSpec,
+        proxy: &ProxyConfig,
         ct: CancellationToken,
     ) -> Result<Self, ConnectError> {
         let mut headers = HashMap::new();
@@ -115,7 +118,12 @@ impl Connection {
             })?;
             headers.insert(name, value);
         }
-        let client = reqwest::Client::builder()
+        let client = proxy
+            .apply(reqwest::Client::builder())
+            .map_err(|error| ConnectError {
+                needs_auth: false,
+                message: error.to_string(),
+            })?
             .build()
             .map_err(|error| ConnectError {
                 needs_auth: false,
@@ -132,14 +140,16 @@ impl Connection {
     /// Opens a legacy HTTP+SSE session (MCP 2024-11-05; see [`crate::sse`])
     /// and performs `initialize` over it. `deadline` bounds the wait for the
     /// server's `endpoint` event; each POST must be acknowledged within
-    /// `post_timeout`. `ct` aborts the handshake.
+    /// `post_timeout`. Requests go through `proxy`. `ct` aborts the
+    /// handshake.
     pub async fn over_sse(
         remote: &RemoteSpec,
+        proxy: &ProxyConfig,
         deadline: tokio::time::Instant,
         post_timeout: Duration,
         ct: CancellationToken,
     ) -> Result<Self, ConnectError> {
-        let transport = sse::open(remote, deadline, post_timeout)
+        let transport = sse::open(remote, proxy, deadline, post_timeout)
             .await
             .map_err(|error| ConnectError {
                 needs_auth: error.needs_auth(),

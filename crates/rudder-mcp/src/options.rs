@@ -4,13 +4,16 @@
 //! ms, default 30 000), `MCP_TOOL_TIMEOUT` (per tool call, ms),
 //! `MAX_MCP_OUTPUT_TOKENS` (default 25 000). rudder adds
 //! `RUDDER_MCP_RLIMIT_AS` (bytes, `0` = off), `RUDDER_MCP_RLIMIT_CPU`
-//! (seconds, `0` = off) and `RUDDER_MCP_MAX_RESTARTS`.
+//! (seconds, `0` = off) and `RUDDER_MCP_MAX_RESTARTS`; remote servers are
+//! reached through the proxies of `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
 //!
 //! Plain data; reading variables goes through a caller-given lookup.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use rudder_model::proxy::ProxyConfig;
 
 use crate::output::OutputLimit;
 use crate::process::spawn::ResourceLimits;
@@ -46,6 +49,10 @@ pub struct McpOptions {
     pub eof_wait: Duration,
     /// Time between SIGTERM and SIGKILL of a server's group; default 2 s.
     pub shutdown_grace: Duration,
+    /// Proxies of the requests to HTTP and SSE servers (the same
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` … as the model API's), set by
+    /// [`McpOptions::with_env`]; by default they connect directly.
+    pub proxy: ProxyConfig,
 }
 
 impl McpOptions {
@@ -69,11 +76,12 @@ impl McpOptions {
             restart_backoff: Duration::from_millis(500),
             eof_wait: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(2),
+            proxy: ProxyConfig::default(),
         }
     }
 
-    /// Applies the environment variables listed in the module doc, read
-    /// through `lookup`. Unparseable values are ignored with a warning.
+    /// Applies the environment variables listed in the module doc and the
+    /// proxy variables ([`ProxyConfig::from_env`]), read through `lookup`. Unparseable values are ignored with a warning.
     pub fn with_env(mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Self {
         let number = |name: &str| -> Option<u64> {
             let text = lookup(name)?;
@@ -103,6 +111,7 @@ impl McpOptions {
         if let Some(restarts) = number("RUDDER_MCP_MAX_RESTARTS") {
             self.max_restarts = u32::try_from(restarts).unwrap_or(u32::MAX);
         }
+        self.proxy = ProxyConfig::from_env(lookup);
         self
     }
 

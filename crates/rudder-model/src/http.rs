@@ -18,6 +18,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AF
 use rudder_protocol::StreamEvent;
 
 use crate::client::{EventStream, ModelError};
+use crate::proxy::ProxyConfig;
 use crate::sse::{MAX_FRAME_BYTES, SseDecoder, SseError, SseFrame};
 
 /// `User-Agent` of every request: `rudder/<version>`.
@@ -33,15 +34,20 @@ const ERROR_BODY_READ_CAP: usize = 64 * 1024;
 /// Most characters of a raw body or event quoted in an error message.
 const QUOTE_CAP: usize = 4096;
 
-/// Builds the HTTP client: the given `User-Agent`, a connect timeout, proxies
-/// from the environment (`HTTPS_PROXY` and friends), rustls with the
-/// platform's roots.
+/// Builds the HTTP client: the given `User-Agent`, a connect timeout, the
+/// proxies of `proxy` (and no others), rustls with the platform's roots.
 ///
-/// Errors: [`ModelError::Config`] when the TLS backend cannot start.
-pub(crate) fn http_client(user_agent: &str) -> Result<reqwest::Client, ModelError> {
-    reqwest::Client::builder()
+/// Errors: [`ModelError::Config`] when a proxy URL is unusable or the TLS
+/// backend cannot start.
+pub(crate) fn http_client(
+    user_agent: &str,
+    proxy: &ProxyConfig,
+) -> Result<reqwest::Client, ModelError> {
+    let builder = reqwest::Client::builder()
         .user_agent(user_agent)
-        .connect_timeout(CONNECT_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT);
+    proxy
+        .apply(builder)?
         .build()
         .map_err(|err| ModelError::Config(format!("cannot build the HTTP client: {}", chain(&err))))
 }

@@ -5,6 +5,7 @@
 //! provider each; [`call`] is provider-independent and adds what every
 //! request needs: retries with backoff ([`retry`]), the stall watchdog, and
 //! assembling the streamed events into one message ([`assemble`]).
+//! [`proxy`] says which proxy every HTTP client uses.
 //! [`pricing`] turns usage into dollars; [`refresh`] keeps a helper's
 //! expiring key fresh.
 
@@ -15,6 +16,7 @@ pub mod client;
 mod http;
 pub mod openai;
 pub mod pricing;
+pub mod proxy;
 pub mod refresh;
 pub mod retry;
 pub mod sse;

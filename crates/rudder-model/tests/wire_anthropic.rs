@@ -22,6 +22,7 @@ fn config(base_url: &str) -> AnthropicConfig {
         betas: Vec::new(),
         extra_headers: Vec::new(),
         user_agent: "rudder/0.0-test".into(),
+        proxy: rudder_model::proxy::ProxyConfig::default(),
     }
 }
 

@@ -22,6 +22,7 @@ fn config(base_url: &str, api_key: Option<&str>) -> OpenAiConfig {
         api_key: api_key.map(str::to_owned),
         extra_headers: vec![("X-Title".into(), "rudder".into())],
         user_agent: "rudder/0.0-test".into(),
+        proxy: rudder_model::proxy::ProxyConfig::default(),
     }
 }
 

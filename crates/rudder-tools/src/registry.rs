@@ -19,6 +19,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::FutureExt;
+use rudder_model::proxy::ProxyConfig;
 use rudder_protocol::{ContentBlock, ToolDefinition, ToolResultContent};
 use serde_json::Value;
 
@@ -74,8 +75,15 @@ impl ToolRegistry {
 
     /// Every built-in tool: Bash, BashOutput, Edit, Glob, Grep, KillShell,
     /// LS, MultiEdit, NotebookEdit, Read, TodoWrite, WebFetch, WebSearch,
-    /// Write.
+    /// Write; WebFetch connects directly (see [`Self::builtin_with_proxy`]).
     pub fn builtin() -> Self {
+        Self::builtin_with_proxy(ProxyConfig::default())
+    }
+
+    /// Every built-in tool, as [`Self::builtin`], with WebFetch's requests
+    /// going through `proxy` (the run's effective proxy variables, as the
+    /// model API's requests do).
+    pub fn builtin_with_proxy(proxy: ProxyConfig) -> Self {
         Self::new(vec![
             Arc::new(BashTool),
             Arc::new(BashOutputTool),
@@ -88,7 +96,7 @@ impl ToolRegistry {
             Arc::new(NotebookEditTool),
             Arc::new(ReadTool),
             Arc::new(TodoWriteTool),
-            Arc::new(WebFetchTool::default()),
+            Arc::new(WebFetchTool::new(proxy)),
             Arc::new(WebSearchTool),
             Arc::new(WriteTool),
         ])

@@ -19,6 +19,7 @@ use futures::future::BoxFuture;
 use rudder_core::paths;
 use rudder_core::permissions::{CallToCheck, Decision, PermissionGate};
 use rudder_mcp::{McpToolResult, ServeHandler, serve_stdio};
+use rudder_model::proxy::ProxyConfig;
 use rudder_protocol::{ContentBlock, ToolDefinition, ToolResultContent};
 use rudder_tools::registry::ToolRegistry;
 use rudder_tools::{SessionToolState, ToolContext, ToolLimits, ToolOutput};
@@ -136,7 +137,7 @@ pub async fn serve(args: &Args, context: &CmdContext) -> Result<(), CmdError> {
     for notice in &built.notices {
         eprintln!("rudder: {notice}");
     }
-    let mut tools = ToolRegistry::builtin();
+    let mut tools = ToolRegistry::builtin_with_proxy(ProxyConfig::from_env(&lookup));
     if let Some(list) = &args.tools {
         crate::setup::restrict_tools(&mut tools, list);
     }

@@ -6,7 +6,8 @@
 //! trust is decided first; settings load with that answer (project `env`,
 //! hooks, helpers and allow rules are withheld until trusted); only then
 //! is the environment overlay built, from which the model client takes its
-//! base URL and key. Problems that do not stop the run (a malformed
+//! base URL, key and proxies (WebFetch and remote MCP servers take the
+//! same proxies). Problems that do not stop the run (a malformed
 //! settings file, a withheld key) become notices printed on stderr.
 
 pub(crate) mod context;
@@ -34,6 +35,7 @@ use rudder_core::session::{InitExtras, RequestSink};
 use rudder_core::subagent::BackgroundPolicy;
 use rudder_core::{SessionConfig, paths};
 use rudder_model::ModelClient;
+use rudder_model::proxy::ProxyConfig;
 use rudder_model::retry::RetryPolicy;
 use rudder_protocol::request::ThinkingConfig;
 use rudder_tools::ToolLimits;
@@ -155,7 +157,7 @@ impl Setup {
         let process = |name: &str| std::env::var(name).ok();
         let lookup = effective_lookup(&loaded.settings.env, &process);
 
-        let mut tools = ToolRegistry::builtin();
+        let mut tools = ToolRegistry::builtin_with_proxy(ProxyConfig::from_env(&lookup));
         if let Some(list) = &args.tools {
             restrict_tools(&mut tools, list);
         }

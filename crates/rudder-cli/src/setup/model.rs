@@ -13,7 +13,8 @@
 //! the provider entry, else the provider's own variable
 //! (`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`). Every variable is read
 //! through the settings-over-process lookup, which only holds project
-//! `env` once the folder is trusted.
+//! `env` once the folder is trusted; so is every proxy variable
+//! (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, …) the client honours.
 //!
 //! Credential: the provider's variables first (`ANTHROPIC_AUTH_TOKEN`,
 //! `ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or the entry's `apiKeyEnv`), else
@@ -30,6 +31,7 @@ use rudder_config::settings::{ProviderKind, ProviderModel, Settings};
 use rudder_core::catalog::ModelAliases;
 use rudder_model::anthropic::{AnthropicClient, AnthropicConfig, Auth};
 use rudder_model::openai::{OpenAiClient, OpenAiConfig};
+use rudder_model::proxy::ProxyConfig;
 use rudder_model::refresh::{ClientFactory, KeySource, RefreshingClient};
 use rudder_model::{ModelClient, ModelError};
 
@@ -93,6 +95,15 @@ impl Endpoint {
         match self {
             Self::Anthropic(config) => &config.base_url,
             Self::OpenAi(config) => &config.base_url,
+        }
+    }
+
+    /// The proxies requests go through (from the settings `env` over the
+    /// process environment).
+    pub fn proxy(&self) -> &ProxyConfig {
+        match self {
+            Self::Anthropic(config) => &config.proxy,
+            Self::OpenAi(config) => &config.proxy,
         }
     }
 

@@ -180,6 +180,7 @@ pub fn deps_with_tools(
         betas: Vec::new(),
         extra_headers: Vec::new(),
         user_agent: "rudder-test".into(),
+        proxy: rudder_model::proxy::ProxyConfig::default(),
     })
     .unwrap();
     let (events, receiver) = EventSink::channel();

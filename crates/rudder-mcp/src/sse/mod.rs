@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Response, StatusCode, Url};
+use rudder_model::proxy::ProxyConfig;
 use tokio::time::Instant;
 
 pub(crate) use error::SseError;
@@ -43,12 +44,14 @@ const BODY_EXCERPT_BYTES: usize = 2048;
 ///
 /// `deadline` bounds everything up to the endpoint (MCP_TIMEOUT or the
 /// server's `timeout`); `post_timeout` bounds each later POST, from connect
-/// to the server's acknowledgement. Errors: a bad URL or header, a network
+/// to the server's acknowledgement; every request goes through `proxy`.
+/// Errors: a bad URL or header, an unusable proxy URL, a network
 /// failure, 401/403 ([`SseError::needs_auth`]), another status, a response
 /// that is not an event stream, no endpoint by the deadline, an endpoint on
 /// another origin, or the stream ending first.
 pub(crate) async fn open(
     remote: &RemoteSpec,
+    proxy: &ProxyConfig,
     deadline: Instant,
     post_timeout: Duration,
 ) -> Result<SseTransport, SseError> {
@@ -64,8 +67,10 @@ pub(crate) async fn open(
         });
     }
     let headers = header_map(remote)?;
-    let client = reqwest::Client::builder()
-        .redirect(same_origin_redirects())
+    let builder = reqwest::Client::builder().redirect(same_origin_redirects());
+    let client = proxy
+        .apply(builder)
+        .map_err(|error| SseError::Client(error.to_string()))?
         .build()
         .map_err(|error| SseError::Client(crate::client::error_chain(&error)))?;
     let request = client

@@ -346,8 +346,18 @@ impl Unit {
         let deadline = tokio::time::Instant::now() + timeout;
         let ct = CancellationToken::new();
         let connecting: Pin<Box<dyn Future<Output = _> + Send>> = match kind {
-            Remote::Http => Box::pin(Connection::over_http(remote, ct.clone())),
-            Remote::Sse => Box::pin(Connection::over_sse(remote, deadline, timeout, ct.clone())),
+            Remote::Http => Box::pin(Connection::over_http(
+                remote,
+                &self.ctx.options.proxy,
+                ct.clone(),
+            )),
+            Remote::Sse => Box::pin(Connection::over_sse(
+                remote,
+                &self.ctx.options.proxy,
+                deadline,
+                timeout,
+                ct.clone(),
+            )),
         };
         let mut connect = Box::pin(connect_and_list(connecting, self.label.clone(), timeout));
         let attempt = tokio::select! {

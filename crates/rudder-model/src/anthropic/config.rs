@@ -16,6 +16,7 @@ use std::fmt;
 
 use crate::client::ModelError;
 use crate::http;
+use crate::proxy::ProxyConfig;
 
 /// How requests authenticate.
 #[derive(Clone, PartialEq, Eq)]
@@ -77,6 +78,8 @@ pub struct AnthropicConfig {
     pub extra_headers: Vec<(String, String)>,
     /// The `User-Agent` header, `rudder/<version>` by default.
     pub user_agent: String,
+    /// The proxies requests go through (see [`crate::proxy`]).
+    pub proxy: ProxyConfig,
 }
 
 impl fmt::Debug for AnthropicConfig {
@@ -87,6 +90,7 @@ impl fmt::Debug for AnthropicConfig {
             .field("betas", &self.betas)
             .field("extra_headers", &http::redacted(&self.extra_headers))
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -100,7 +104,8 @@ impl AnthropicConfig {
     /// `ANTHROPIC_AUTH_TOKEN` → [`Auth::Bearer`]; the base URL from
     /// `base_url_override` (e.g. `--base-url`), else `ANTHROPIC_BASE_URL`,
     /// else [`Self::DEFAULT_BASE_URL`] (a trailing slash is dropped);
-    /// `ANTHROPIC_CUSTOM_HEADERS` as `Name: Value` lines. No betas.
+    /// `ANTHROPIC_CUSTOM_HEADERS` as `Name: Value` lines; the proxies of
+    /// [`ProxyConfig::from_env`]. No betas.
     ///
     /// Errors: [`ModelError::Config`] when neither credential is set (the
     /// message names both variables), when the base URL is not an http(s)
@@ -142,6 +147,7 @@ impl AnthropicConfig {
             betas: Vec::new(),
             extra_headers,
             user_agent: http::USER_AGENT.to_owned(),
+            proxy: ProxyConfig::from_env(env),
         })
     }
 }

@@ -51,7 +51,7 @@ impl AnthropicClient {
     pub fn new(config: AnthropicConfig) -> Result<Self, ModelError> {
         let (base, headers) = endpoint(&config, true)?;
         Ok(Self {
-            http: http::http_client(&config.user_agent)?,
+            http: http::http_client(&config.user_agent, &config.proxy)?,
             url: format!("{base}/v1/messages"),
             headers,
         })
@@ -282,6 +282,7 @@ mod tests {
             betas: Vec::new(),
             extra_headers: Vec::new(),
             user_agent: "rudder/test".into(),
+            proxy: crate::proxy::ProxyConfig::default(),
         };
         assert!(matches!(
             AnthropicClient::new(config),

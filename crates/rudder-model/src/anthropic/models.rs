@@ -39,7 +39,7 @@ struct Model {
 /// when the body is not a model list.
 pub async fn list_models(config: &AnthropicConfig) -> Result<Vec<String>, ModelError> {
     let (base, headers) = endpoint(config, false)?;
-    let client = http::http_client(&config.user_agent)?;
+    let client = http::http_client(&config.user_agent, &config.proxy)?;
     let mut ids = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -89,6 +89,7 @@ mod tests {
             betas: Vec::new(),
             extra_headers: Vec::new(),
             user_agent: "rudder/test".into(),
+            proxy: crate::proxy::ProxyConfig::default(),
         };
         assert_eq!(list_models(&config).await.unwrap(), ["claude-test-1"]);
         let requests = server.requests();
@@ -112,6 +113,7 @@ mod tests {
             betas: Vec::new(),
             extra_headers: Vec::new(),
             user_agent: "rudder/test".into(),
+            proxy: crate::proxy::ProxyConfig::default(),
         };
         let error = list_models(&config).await.unwrap_err();
         assert!(matches!(error, ModelError::Network(_)), "{error}");

@@ -27,6 +27,7 @@ pub use request::chat_completions_body;
 
 use crate::client::{EventStream, ModelClient, ModelError};
 use crate::http;
+use crate::proxy::ProxyConfig;
 
 const API_KEY_VAR: &str = "OPENAI_API_KEY";
 const BASE_URL_VAR: &str = "OPENAI_BASE_URL";
@@ -47,6 +48,8 @@ pub struct OpenAiConfig {
     pub extra_headers: Vec<(String, String)>,
     /// The `User-Agent` header, `rudder/<version>` by default.
     pub user_agent: String,
+    /// The proxies requests go through (see [`crate::proxy`]).
+    pub proxy: ProxyConfig,
 }
 
 impl fmt::Debug for OpenAiConfig {
@@ -56,6 +59,7 @@ impl fmt::Debug for OpenAiConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("extra_headers", &http::redacted(&self.extra_headers))
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -67,8 +71,8 @@ impl OpenAiConfig {
     /// Reads the configuration through `env` (a variable lookup; empty values
     /// count as unset): the key from `OPENAI_API_KEY`; the base URL from
     /// `base_url_override` (e.g. `--base-url`), else `OPENAI_BASE_URL`, else
-    /// [`Self::DEFAULT_BASE_URL`] (a trailing slash is dropped). No extra
-    /// headers.
+    /// [`Self::DEFAULT_BASE_URL`] (a trailing slash is dropped); the proxies
+    /// of [`ProxyConfig::from_env`]. No extra headers.
     ///
     /// Errors: [`ModelError::Config`] when the base URL is not an http(s) URL
     /// (naming its source), or when it is OpenAI's own endpoint and no key
@@ -101,6 +105,7 @@ impl OpenAiConfig {
             api_key,
             extra_headers: Vec::new(),
             user_agent: http::USER_AGENT.to_owned(),
+            proxy: ProxyConfig::from_env(env),
         })
     }
 }
@@ -147,7 +152,7 @@ fn connect(
     for (name, value) in &config.extra_headers {
         http::insert_header(&mut headers, name, value, true)?;
     }
-    let http = http::http_client(&config.user_agent)?;
+    let http = http::http_client(&config.user_agent, &config.proxy)?;
     Ok((http, api_root(&base), headers))
 }
 

@@ -9,8 +9,10 @@
 //! [`crate::SideQuery`], which the agent logs). Decisions: the HTTP rules
 //! are in `fetch.rs` (loopback hosts keep http; 10 MiB; 30 s for the whole
 //! fetch, redirects included); the content given to the model is cut at
-//! [`MAX_CONTENT_CHARS`]; without a side query (no model connection) the
-//! Markdown itself is returned, cut the same way. Read-only.
+//! [`MAX_CONTENT_CHARS`]; fetches go through the proxy the tool was
+//! built with (the run's `HTTPS_PROXY` and friends); without a side query
+//! (no model connection) the Markdown itself is returned, cut the same
+//! way. Read-only.
 
 pub mod cache;
 pub mod fetch;
@@ -19,6 +21,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
+use rudder_model::proxy::ProxyConfig;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,6 +57,18 @@ struct WebFetchInput {
 #[derive(Debug, Default)]
 pub struct WebFetchTool {
     client: OnceLock<reqwest::Client>,
+    proxy: ProxyConfig,
+}
+
+impl WebFetchTool {
+    /// A WebFetch tool whose requests go through `proxy` (the default
+    /// connects directly).
+    pub fn new(proxy: ProxyConfig) -> Self {
+        Self {
+            client: OnceLock::new(),
+            proxy,
+        }
+    }
 }
 
 impl Tool for WebFetchTool {
@@ -104,10 +119,14 @@ impl WebFetchTool {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("rudder/", env!("CARGO_PKG_VERSION"), " (WebFetch)"))
+            .user_agent(concat!("rudder/", env!("CARGO_PKG_VERSION"), " (WebFetch)"));
+        let client = self
+            .proxy
+            .apply(builder)
+            .map_err(|err| tool_error(format!("Could not set up the HTTP client: {err}")))?
             .build()
             .map_err(|err| tool_error(format!("Could not set up the HTTP client: {err}")))?;
         Ok(self.client.get_or_init(|| client))
