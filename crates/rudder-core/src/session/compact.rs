@@ -8,7 +8,9 @@
 //! the same `apply_compaction` resume uses. Automatic summaries are single
 //! requests (no transport retries), at most two until the user speaks
 //! again; then the oldest tool results are stubbed instead and the user is
-//! told once. PreCompact hooks run first (a block skips the compaction and
+//! told once. An overloaded model falls back as a turn request does: the
+//! session switches to the next `--fallback-model` and the summary is
+//! asked of it (the failed attempt stays logged). PreCompact hooks run first (a block skips the compaction and
 //! is shown to the user); SessionStart hooks with source `compact` run
 //! after a summary, their context joining the compacted context's first
 //! message.
@@ -21,8 +23,8 @@ use rudder_protocol::AgentEvent;
 use rudder_protocol::event::{NoticeLevel, TurnOutcome, TurnStop};
 use tokio_util::sync::CancellationToken;
 
-use super::Session;
 use super::restore::apply_compaction;
+use super::{Session, fallback};
 use crate::compaction::plan::plan;
 use crate::compaction::summary::{self, SummaryParts};
 use crate::compaction::{CompactError, CompactOutcome, CompactTrigger, KEEP_BUDGET_PERCENT, trim};
@@ -254,35 +256,54 @@ impl Session {
             &plan.summarized,
             usize::try_from(input_budget).unwrap_or(usize::MAX),
         );
-        let request = summary::summary_request(
-            &self.frame.model,
-            self.frame.max_tokens,
-            &conversation,
-            instructions,
-        );
-        let model = request.model.clone();
-        let answered = call(
-            self.deps.client.as_ref(),
-            &request,
-            policy,
-            &mut |_| {},
-            cancel,
-        )
-        .await;
-        let summary_text = {
-            let mut log = self.log.lock().map_err(|_| {
-                CompactError::Summary("the session log lock was poisoned".to_owned())
+        let summary_text = loop {
+            let request = summary::summary_request(
+                &self.frame.model,
+                self.frame.max_tokens,
+                &conversation,
+                instructions,
+            );
+            let answered = call(
+                self.deps.client.as_ref(),
+                &request,
+                &fallback::policy_for(policy, !self.fallbacks.is_empty()),
+                &mut |_| {},
+                cancel,
+            )
+            .await;
+            let failed = {
+                let mut log = self.log.lock().map_err(|_| {
+                    CompactError::Summary("the session log lock was poisoned".to_owned())
+                })?;
+                match answered {
+                    Ok(completed) => {
+                        log.append_model_call(
+                            COMPACTION_PURPOSE,
+                            &request.model,
+                            &completed.message.usage,
+                        )?;
+                        break completed.message.text();
+                    }
+                    Err(error) => {
+                        let message = error.to_string();
+                        log.append_failed_model_call(COMPACTION_PURPOSE, &request.model, &message)?;
+                        error
+                    }
+                }
+            };
+            // Like a turn request: the session moves to the next fallback
+            // model and the summary is asked of it.
+            let switched = fallback::switch(self, &failed).map_err(|stop| {
+                let why = match stop {
+                    TurnStop::Failed { message } => message,
+                    other => format!("{other:?}"),
+                };
+                CompactError::Summary(format!(
+                    "{failed}; recording the switch to the fallback model failed: {why}"
+                ))
             })?;
-            match answered {
-                Ok(completed) => {
-                    log.append_model_call(COMPACTION_PURPOSE, &model, &completed.message.usage)?;
-                    completed.message.text()
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    log.append_failed_model_call(COMPACTION_PURPOSE, &model, &message)?;
-                    return Err(CompactError::Summary(message));
-                }
+            if !switched {
+                return Err(CompactError::Summary(failed.to_string()));
             }
         };
         if summary_text.trim().is_empty() {

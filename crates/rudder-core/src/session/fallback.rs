@@ -10,13 +10,23 @@
 //! with the model it was using and every usage is counted under the model
 //! named on the wire. A model switch restarts the prompt cache: the new
 //! model has no cached prefix yet.
+//!
+//! Side calls fall back by the same rule: the compaction summary (on the
+//! session's model) switches the session as a turn request does; a tool's
+//! model call (WebFetch's prompt, WebSearch) is sent again with the next
+//! model of its own list ([`side_call`]) without moving the session, and
+//! emits the same event. Either way the usage is logged under the model
+//! that answered.
 
-use rudder_model::ModelError;
+use rudder_model::call::{Completed, call};
 use rudder_model::retry::RetryPolicy;
-use rudder_protocol::AgentEvent;
+use rudder_model::{ModelClient, ModelError};
 use rudder_protocol::event::TurnStop;
+use rudder_protocol::{AgentEvent, MessagesRequest};
+use tokio_util::sync::CancellationToken;
 
 use super::{Session, frame_record};
+use crate::events::EventSink;
 use crate::transcript::Record;
 
 /// Overload retries on one model before falling back (so the third
@@ -42,11 +52,58 @@ pub(super) fn remaining(configured: &[String], current: &str) -> Vec<String> {
 /// early while a fallback remains, so the switch does not wait out the
 /// whole retry budget.
 pub(super) fn retry_policy(session: &Session) -> RetryPolicy {
-    let mut policy = session.config.retry.clone();
-    if !session.fallbacks.is_empty() {
+    policy_for(&session.config.retry, !session.fallbacks.is_empty())
+}
+
+/// `retry`, giving up early on overloads when `can_fall_back`.
+pub(super) fn policy_for(retry: &RetryPolicy, can_fall_back: bool) -> RetryPolicy {
+    let mut policy = retry.clone();
+    if can_fall_back {
         policy.overloaded_retries = Some(OVERLOADED_RETRIES_BEFORE_FALLBACK);
     }
     policy
+}
+
+/// Sends a side call's `request`; when the answer warrants a fallback and
+/// `fallbacks` has a model left, sends it again with the next one (taken
+/// off the list) and emits [`AgentEvent::ModelFallback`], whose reason
+/// names `purpose`. On return `request.model` is the model last asked —
+/// the one to count the usage under.
+///
+/// Errors: the last call's [`ModelError`].
+pub(super) async fn side_call(
+    client: &dyn ModelClient,
+    request: &mut MessagesRequest,
+    retry: &RetryPolicy,
+    fallbacks: &mut Vec<String>,
+    events: &EventSink,
+    purpose: &str,
+) -> Result<Completed, ModelError> {
+    loop {
+        let policy = policy_for(retry, !fallbacks.is_empty());
+        let result = call(
+            client,
+            request,
+            &policy,
+            &mut |_| {},
+            &CancellationToken::new(),
+        )
+        .await;
+        match result {
+            Err(error)
+                if rudder_model::retry::warrants_fallback(&error) && !fallbacks.is_empty() =>
+            {
+                let next = fallbacks.remove(0);
+                let from = std::mem::replace(&mut request.model, next.clone());
+                events.emit(AgentEvent::ModelFallback {
+                    from,
+                    to: next,
+                    reason: format!("{error} (in the {purpose} call)"),
+                });
+            }
+            result => return result,
+        }
+    }
 }
 
 /// After `error`, switches the session to the next fallback model when the
