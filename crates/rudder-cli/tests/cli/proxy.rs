@@ -2,7 +2,7 @@
 //! they carry Claude Code's (issue 9; CLAUDE-CODE-INTERFACE.md §4.3) — but a
 //! project's `env` only once the folder is trusted (issue 4: nothing from
 //! a project redirects traffic before trust), and `NO_PROXY` keeps a host
-//! direct.
+//! direct. WebFetch's page requests take the same proxy.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rudder_testkit::{MockServer, Scenario};
+use rudder_testkit::{MockServer, Scenario, ScriptedTurn};
 use serde_json::json;
 
 use super::support::{Workspace, result_of, stderr};
@@ -202,5 +202,44 @@ fn no_proxy_keeps_a_host_direct_and_doctor_shows_the_proxy() {
         line.contains(&format!("HTTP_PROXY={}", proxy.url()))
             && line.contains("NO_PROXY=example.com,127.0.0.1"),
         "{line}"
+    );
+}
+
+#[test]
+fn webfetch_takes_the_same_proxy() {
+    let proxy = ForwardProxy::start();
+    // Another testkit serves the page: `GET /` answers a line of text.
+    let page = MockServer::spawn(Scenario::new(Vec::new())).unwrap();
+    let page_url = format!("{}/", page.base_url());
+    let server = MockServer::spawn(Scenario::new(vec![
+        ScriptedTurn::tool_use(
+            "WebFetch",
+            json!({"url": page_url, "prompt": "What does it say?"}),
+        ),
+        ScriptedTurn::text("It names the testkit."),
+        ScriptedTurn::text("Through."),
+    ]))
+    .unwrap();
+    let workspace = project(json!({"HTTP_PROXY": proxy.url()}));
+    let output = run(
+        &workspace,
+        &server,
+        &["--trust", "--allowedTools", "WebFetch"],
+    );
+    let result = result_of(&output);
+    assert_eq!(
+        result["result"],
+        "Through.",
+        "{result}\nstderr: {}",
+        stderr(&output)
+    );
+    assert_eq!(page.requests().len(), 1, "the page was fetched");
+    let targets = proxy.targets();
+    assert!(targets.contains(&page_url), "{targets:?}");
+    assert!(
+        targets
+            .iter()
+            .any(|target| target.starts_with(&server.base_url())),
+        "{targets:?}"
     );
 }
