@@ -41,6 +41,8 @@ mod mcp_flow;
 mod mcp_support;
 #[path = "cli/openai.rs"]
 mod openai;
+#[path = "cli/permission_updates.rs"]
+mod permission_updates;
 #[path = "cli/proxy.rs"]
 mod proxy;
 #[path = "cli/read_deny.rs"]

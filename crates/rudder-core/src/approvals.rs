@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 
 use rudder_config::ConfigPaths;
-use rudder_config::settings::{SaveError, save_permission_update, update_destination};
+use rudder_config::settings::{SaveError, save_permission_update};
 use rudder_protocol::event::NoticeLevel;
 use rudder_protocol::permission::{PermissionUpdate, UpdateDestination};
 
@@ -75,7 +75,7 @@ impl PermissionStore {
     ///
     /// Errors: the [`SaveError`] of the write; the file is then unchanged.
     pub fn save(&self, update: &PermissionUpdate) -> Result<Option<SavedUpdate>, SaveError> {
-        let destination = update_destination(update);
+        let destination = update.destination();
         let Some(file) = save_permission_update(&self.paths, update)? else {
             return Ok(None);
         };

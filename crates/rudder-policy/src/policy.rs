@@ -1,6 +1,6 @@
 //! The policy a session runs under: mode, rules, working directories, home
 //! and project root — plain data — with its builder and the session
-//! updates the user approves (`addRules`, `setMode`, `addDirectories`).
+//! updates the user approves (the six `PermissionUpdate` types).
 //!
 //! Contract: CLAUDE-CODE-INTERFACE.md §3 (modes, rule lists per source,
 //! working directories = cwd + `--add-dir` + `additionalDirectories`) and
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rudder_protocol::permission::{
-    PermissionMode, PermissionUpdate, RuleBehavior, UpdateDestination,
+    PermissionMode, PermissionUpdate, RuleBehavior, RuleValue, UpdateDestination,
 };
 
 use crate::bash::AnalyzeOptions;
@@ -71,6 +71,14 @@ pub enum PolicyError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A working directory cannot be removed.
+    #[error("working directory `{path}` {problem}; it is not removed")]
+    DirectoryKept {
+        /// The directory as given.
+        path: String,
+        /// Why it stays.
+        problem: String,
+    },
 }
 
 impl Policy {
@@ -91,31 +99,53 @@ impl Policy {
         env
     }
 
-    /// Applies a session update: `addRules` parses and adds the rules (the
-    /// ones that do not parse are returned), `setMode` switches mode,
-    /// `addDirectories` adds existing directories (canonical). Whether the
-    /// update is also written to a settings file is the caller's business;
-    /// so is refusing `setMode bypassPermissions` where
-    /// [`crate::mode::bypass_allowed`] says no.
+    /// Applies a session update (CLAUDE-CODE-INTERFACE.md §10.3):
+    ///
+    /// - `addRules` parses and adds the rules to the destination's list;
+    /// - `replaceRules` makes the destination's list for that behavior
+    ///   exactly the given rules (rules of other destinations — flags,
+    ///   other files — stay);
+    /// - `removeRules` removes the destination's rules of that behavior
+    ///   whose text is one of the given rules (`Tool(content)`, as written);
+    /// - `setMode` switches mode;
+    /// - `addDirectories` adds existing directories (canonical);
+    /// - `removeDirectories` removes working directories, compared as given
+    ///   and canonical; the session's own directory stays.
+    ///
+    /// Returns what was not applied: rules that do not parse, directories
+    /// that are not absolute, do not exist, or are the session's own; the
+    /// rest applies. Whether the update is also written to a settings file
+    /// is the caller's business; so is refusing `setMode
+    /// bypassPermissions` where [`crate::mode::bypass_allowed`] says no.
     pub fn apply(&mut self, update: &PermissionUpdate) -> Vec<PolicyError> {
         match update {
             PermissionUpdate::AddRules {
                 rules,
                 behavior,
                 destination,
+            } => self.add_rules(rules, *behavior, *destination),
+            PermissionUpdate::ReplaceRules {
+                rules,
+                behavior,
+                destination,
             } => {
-                let source = Arc::new(self.update_source(*destination));
-                let entries = rules.iter().enumerate().map(|(index, rule)| RuleEntry {
-                    text: rule.to_string(),
-                    behavior: *behavior,
-                    source: Arc::clone(&source),
-                    index,
+                self.rules.retain(|rule| {
+                    !(rule.behavior == *behavior && rule.source.destination == Some(*destination))
                 });
-                let (set, errors) = RuleSet::load(entries, &self.cwd, &self.home);
-                for rule in set.iter() {
-                    self.rules.push(rule.clone());
-                }
-                errors.into_iter().map(PolicyError::Rule).collect()
+                self.add_rules(rules, *behavior, *destination)
+            }
+            PermissionUpdate::RemoveRules {
+                rules,
+                behavior,
+                destination,
+            } => {
+                let texts: Vec<String> = rules.iter().map(|rule| rule.to_string()).collect();
+                self.rules.retain(|rule| {
+                    !(rule.behavior == *behavior
+                        && rule.source.destination == Some(*destination)
+                        && texts.iter().any(|text| text.trim() == rule.text))
+                });
+                Vec::new()
             }
             PermissionUpdate::SetMode { mode, .. } => {
                 self.mode = *mode;
@@ -138,7 +168,52 @@ impl Policy {
                 }
                 errors
             }
+            PermissionUpdate::RemoveDirectories { directories, .. } => directories
+                .iter()
+                .filter_map(|dir| self.remove_dir(dir).err())
+                .collect(),
         }
+    }
+
+    /// Parses `rules` as `behavior` rules of `destination` and adds them.
+    fn add_rules(
+        &mut self,
+        rules: &[RuleValue],
+        behavior: RuleBehavior,
+        destination: UpdateDestination,
+    ) -> Vec<PolicyError> {
+        let source = Arc::new(self.update_source(destination));
+        let entries = rules.iter().enumerate().map(|(index, rule)| RuleEntry {
+            text: rule.to_string(),
+            behavior,
+            source: Arc::clone(&source),
+            index,
+        });
+        let (set, errors) = RuleSet::load(entries, &self.cwd, &self.home);
+        for rule in set.iter() {
+            self.rules.push(rule.clone());
+        }
+        errors.into_iter().map(PolicyError::Rule).collect()
+    }
+
+    /// Removes the working directory `dir` (absolute; compared as given and
+    /// canonical, so a directory that is gone can still be removed).
+    fn remove_dir(&mut self, dir: &str) -> Result<(), PolicyError> {
+        let given = Path::new(dir);
+        let refused = |problem: &str| PolicyError::DirectoryKept {
+            path: dir.to_owned(),
+            problem: problem.to_owned(),
+        };
+        if !given.is_absolute() {
+            return Err(refused("is not an absolute path"));
+        }
+        let canonical = path::canonical_dir(given);
+        if canonical == self.cwd || given == self.cwd {
+            return Err(refused("is the session's working directory"));
+        }
+        self.working_dirs
+            .retain(|known| known != &canonical && known != given);
+        Ok(())
     }
 
     fn update_source(&self, destination: UpdateDestination) -> RuleSource {
@@ -149,6 +224,7 @@ impl Policy {
             UpdateDestination::Session => ("session", self.cwd.clone()),
         };
         RuleSource::new(format!("{label} (approved update)"), base)
+            .with_destination(Some(destination))
     }
 }
 
@@ -293,6 +369,7 @@ impl PolicyBuilder {
             let source = Arc::new(RuleSource {
                 base_dir: path::canonical_dir(&source.base_dir),
                 label: source.label,
+                destination: source.destination,
             });
             for (index, text) in rules.into_iter().enumerate() {
                 entries.push(RuleEntry {

@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use rudder_core::EventSink;
 use rudder_core::permissions::Approver;
 use rudder_protocol::event::NoticeLevel;
-use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate};
+use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate, RuleValue};
 use rudder_tui::ApprovalPrompt;
 use tokio::sync::{mpsc, oneshot};
 
@@ -69,16 +69,30 @@ fn describe(updates: &[PermissionUpdate]) -> String {
     updates
         .iter()
         .map(|update| match update {
-            PermissionUpdate::AddRules { rules, .. } => rules
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            PermissionUpdate::AddRules { rules, .. } => list(rules),
+            PermissionUpdate::ReplaceRules {
+                rules, behavior, ..
+            } => format!("only {} in the {} list", list(rules), behavior.as_str()),
+            PermissionUpdate::RemoveRules {
+                rules, behavior, ..
+            } => format!("no {} in the {} list", list(rules), behavior.as_str()),
             PermissionUpdate::SetMode { mode, .. } => format!("{mode} mode"),
             PermissionUpdate::AddDirectories { directories, .. } => {
                 format!("access to {}", directories.join(", "))
             }
+            PermissionUpdate::RemoveDirectories { directories, .. } => {
+                format!("no access to {}", directories.join(", "))
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// `Bash(make), Read`.
+fn list(rules: &[RuleValue]) -> String {
+    rules
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

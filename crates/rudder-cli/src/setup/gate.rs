@@ -9,9 +9,11 @@
 //! file says `disableBypassPermissionsMode: "disable"`.
 //!
 //! Rules: every settings rule with its file (for messages and the `/`
-//! anchor), then `--allowedTools` and `--disallowedTools` anchored at the
-//! working directory. A rule that does not parse is reported with its
-//! source and position; the others still apply.
+//! anchor) and the update destination that file is (so `replaceRules` and
+//! `removeRules` in an approval reach its rules), then `--allowedTools` and
+//! `--disallowedTools` anchored at the working directory. A rule that does
+//! not parse is reported with its source and position; the others still
+//! apply.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -77,7 +79,8 @@ pub fn build(
     let mut builder = PolicyBuilder::new(cwd, &home).mode(mode);
     for entry in &loaded.rules {
         builder = builder.rules(
-            RuleSource::new(entry.origin.to_string(), &entry.base_dir),
+            RuleSource::new(entry.origin.to_string(), &entry.base_dir)
+                .with_destination(entry.destination),
             entry.behavior,
             [entry.rule.as_str()],
         );

@@ -26,6 +26,7 @@ use super::types::{
     LoadedSettings, PermissionRuleEntry, SettingsLayer, SettingsOrigin, SettingsScope,
     SourcedDirectory,
 };
+use super::write::origin_destination;
 use crate::discover::{MAX_SETTINGS_BYTES, read_optional};
 use crate::error::ConfigError;
 use crate::paths::{ConfigPaths, SourceSet};
@@ -132,7 +133,7 @@ pub fn load_settings(request: &SettingsRequest<'_>) -> LoadedSettings {
     };
     loaded.merged = merged;
     loaded.provenance = provenance;
-    loaded.rules = permission_rules(&loaded.layers);
+    loaded.rules = permission_rules(request.paths, &loaded.layers);
     loaded.additional_directories = additional_directories(&loaded.layers);
     loaded
 }
@@ -233,9 +234,10 @@ fn list<'a>(layer: &'a SettingsLayer, name: &str) -> impl Iterator<Item = &'a st
 
 /// Every rule with its source, layer by layer (highest first), deny then
 /// ask then allow within a layer; duplicates within one file dropped.
-fn permission_rules(layers: &[SettingsLayer]) -> Vec<PermissionRuleEntry> {
+fn permission_rules(paths: &ConfigPaths, layers: &[SettingsLayer]) -> Vec<PermissionRuleEntry> {
     let mut rules: Vec<PermissionRuleEntry> = Vec::new();
     for layer in layers {
+        let destination = origin_destination(paths, &layer.origin);
         for (name, behavior) in [
             ("deny", RuleBehavior::Deny),
             ("ask", RuleBehavior::Ask),
@@ -251,6 +253,7 @@ fn permission_rules(layers: &[SettingsLayer]) -> Vec<PermissionRuleEntry> {
                         rule: rule.to_owned(),
                         origin: layer.origin.clone(),
                         base_dir: layer.base_dir.clone(),
+                        destination,
                     });
                 }
             }

@@ -35,5 +35,5 @@ pub use types::{
     StatusLineSetting, WithheldKey,
 };
 pub use write::{
-    SaveError, destination_file, destination_name, save_permission_update, update_destination,
+    SaveError, destination_file, destination_name, origin_destination, save_permission_update,
 };

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use rudder_protocol::PermissionMode;
-use rudder_protocol::permission::RuleBehavior;
+use rudder_protocol::permission::{RuleBehavior, UpdateDestination};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -100,6 +100,11 @@ pub struct PermissionRuleEntry {
     pub origin: SettingsOrigin,
     /// Where a `/path` in the rule is anchored (see [`SettingsLayer::base_dir`]).
     pub base_dir: PathBuf,
+    /// The permission-update destination this file is
+    /// (`crate::settings::origin_destination`): `replaceRules` and
+    /// `removeRules` for it change this rule. `None` for rudder's own
+    /// files, `--settings` and managed files.
+    pub destination: Option<UpdateDestination>,
 }
 
 /// An entry of `permissions.additionalDirectories` and the file that gave it.

@@ -13,8 +13,10 @@
 //! A save never loses what is already there, whoever wrote it: it takes an
 //! exclusive lock on the file's folder (`flock` on the directory, so no lock
 //! file is left in the project), re-reads the file, merges the update into
-//! it (rules appended without duplicates, every other key and the key
-//! order kept), writes a new file beside it and renames it into place. A
+//! it (rules appended without duplicates, a replaced list set to exactly
+//! the given rules, removed entries taken out; every other key, entry and
+//! the key order kept), writes a new file beside it and renames it into
+//! place. A
 //! crash leaves the old file or the new one, never a torn one. A file that
 //! does not parse, a key of the wrong shape, or a symbolic link in place of
 //! the file is reported and left untouched.
@@ -29,9 +31,10 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rudder_protocol::permission::{PermissionUpdate, RuleBehavior, UpdateDestination};
+use rudder_protocol::permission::{PermissionUpdate, UpdateDestination};
 use serde_json::{Map, Value};
 
+use super::types::{SettingsOrigin, SettingsScope};
 use crate::paths::ConfigPaths;
 
 /// Why an update could not be saved. The file is left as it was.
@@ -110,19 +113,34 @@ pub fn destination_file(
     })
 }
 
-/// The destination of `update`.
-pub fn update_destination(update: &PermissionUpdate) -> UpdateDestination {
-    match update {
-        PermissionUpdate::AddRules { destination, .. }
-        | PermissionUpdate::SetMode { destination, .. }
-        | PermissionUpdate::AddDirectories { destination, .. } => *destination,
-    }
+/// The destination whose file `origin` is, if any: the file
+/// [`destination_file`] names for `userSettings`, `projectSettings` or
+/// `localSettings`, loaded at that scope. rudder's own files (`.rudder/…`),
+/// `--settings` and managed files belong to no destination, so no update
+/// changes their rules.
+pub fn origin_destination(
+    paths: &ConfigPaths,
+    origin: &SettingsOrigin,
+) -> Option<UpdateDestination> {
+    let destination = match origin.scope {
+        SettingsScope::User => UpdateDestination::UserSettings,
+        SettingsScope::Project => UpdateDestination::ProjectSettings,
+        SettingsScope::Local => UpdateDestination::LocalSettings,
+        SettingsScope::Cli | SettingsScope::Managed => return None,
+    };
+    let file = destination_file(paths, destination).ok().flatten()?;
+    (file == origin.path).then_some(destination)
 }
 
 /// Saves `update` into the file its destination names (see
-/// [`destination_file`]), merged with what the file holds at that moment.
-/// Returns the file written, or `Ok(None)` for a `session` update (nothing
-/// to write).
+/// [`destination_file`]), merged with what the file holds at that moment:
+/// `addRules` / `addDirectories` append what is missing, `replaceRules`
+/// makes the behavior's list exactly the given rules, `removeRules` /
+/// `removeDirectories` take the given entries out (compared as written),
+/// `setMode` sets `defaultMode`. Returns the file written, or `Ok(None)`
+/// when there is nothing to write: a `session` update, or a removal that
+/// finds nothing to remove (the file is then left as it was, or not
+/// created).
 ///
 /// Errors: [`SaveError::NoLocation`] (no home for `userSettings`),
 /// [`SaveError::Io`] (folder, lock, temporary file or rename),
@@ -132,13 +150,18 @@ pub fn save_permission_update(
     paths: &ConfigPaths,
     update: &PermissionUpdate,
 ) -> Result<Option<PathBuf>, SaveError> {
-    let Some(file) = destination_file(paths, update_destination(update))? else {
+    let Some(file) = destination_file(paths, update.destination())? else {
         return Ok(None);
     };
-    edit_locked(&file, |settings| {
-        merge_update(settings, update).map(|()| true)
-    })?;
-    Ok(Some(file))
+    let removal = matches!(
+        update,
+        PermissionUpdate::RemoveRules { .. } | PermissionUpdate::RemoveDirectories { .. }
+    );
+    if removal && !file.parent().is_some_and(Path::exists) {
+        return Ok(None);
+    }
+    let written = edit_locked(&file, |settings| merge_update(settings, update))?;
+    Ok(written.then_some(file))
 }
 
 /// Applies `edit` to the JSON object in `file` under the folder lock, the
@@ -218,11 +241,32 @@ fn read_current(file: &Path) -> Result<(Map<String, Value>, u32), SaveError> {
     }
 }
 
-/// Merges `update` into `settings`. Errors name the key that is in the way.
+/// Merges `update` into `settings`; returns whether anything changed.
+/// Errors name the key that is in the way. A removal from a file without
+/// the key adds nothing (not even an empty `permissions`).
 fn merge_update(
     settings: &mut Map<String, Value>,
     update: &PermissionUpdate,
-) -> Result<(), String> {
+) -> Result<bool, String> {
+    let removal = match update {
+        PermissionUpdate::RemoveRules {
+            rules, behavior, ..
+        } => Some((
+            behavior.as_str(),
+            rules.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        )),
+        PermissionUpdate::RemoveDirectories { directories, .. } => {
+            Some(("additionalDirectories", directories.clone()))
+        }
+        _ => None,
+    };
+    if let Some((list, items)) = removal {
+        return match settings.get_mut("permissions") {
+            None => Ok(false),
+            Some(Value::Object(permissions)) => remove_items(permissions, list, &items),
+            Some(_) => Err("`permissions` is not an object".to_owned()),
+        };
+    }
     let permissions = settings
         .entry("permissions")
         .or_insert_with(|| Value::Object(Map::new()))
@@ -231,13 +275,21 @@ fn merge_update(
     match update {
         PermissionUpdate::AddRules {
             rules, behavior, ..
+        } => append_unique(
+            permissions,
+            behavior.as_str(),
+            rules.iter().map(ToString::to_string),
+        ),
+        PermissionUpdate::ReplaceRules {
+            rules, behavior, ..
         } => {
-            let list = match behavior {
-                RuleBehavior::Allow => "allow",
-                RuleBehavior::Deny => "deny",
-                RuleBehavior::Ask => "ask",
-            };
-            append_unique(permissions, list, rules.iter().map(ToString::to_string))
+            let list = behavior.as_str();
+            if permissions.get(list).is_some_and(|known| !known.is_array()) {
+                return Err(format!("`permissions.{list}` is not an array"));
+            }
+            let fresh = rules.iter().map(|rule| Value::String(rule.to_string()));
+            permissions.insert(list.to_owned(), Value::Array(fresh.collect()));
+            Ok(true)
         }
         PermissionUpdate::AddDirectories { directories, .. } => append_unique(
             permissions,
@@ -246,7 +298,10 @@ fn merge_update(
         ),
         PermissionUpdate::SetMode { mode, .. } => {
             permissions.insert("defaultMode".to_owned(), Value::from(mode.as_str()));
-            Ok(())
+            Ok(true)
+        }
+        PermissionUpdate::RemoveRules { .. } | PermissionUpdate::RemoveDirectories { .. } => {
+            Ok(false)
         }
     }
 }
@@ -256,7 +311,7 @@ fn append_unique(
     permissions: &mut Map<String, Value>,
     list: &str,
     items: impl Iterator<Item = String>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let array = permissions
         .entry(list)
         .or_insert_with(|| Value::Array(Vec::new()))
@@ -267,7 +322,30 @@ fn append_unique(
             array.push(Value::String(item));
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Removes every string equal to one of `items` from the array
+/// `permissions.<list>`, keeping the others in order; returns whether one
+/// was removed. A missing list has nothing to remove.
+fn remove_items(
+    permissions: &mut Map<String, Value>,
+    list: &str,
+    items: &[String],
+) -> Result<bool, String> {
+    let Some(known) = permissions.get_mut(list) else {
+        return Ok(false);
+    };
+    let array = known
+        .as_array_mut()
+        .ok_or_else(|| format!("`permissions.{list}` is not an array"))?;
+    let before = array.len();
+    array.retain(|entry| {
+        !entry
+            .as_str()
+            .is_some_and(|text| items.iter().any(|item| item == text))
+    });
+    Ok(array.len() != before)
 }
 
 /// Writes `settings` to a new file beside `file` (created exclusively,

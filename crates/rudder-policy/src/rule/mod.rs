@@ -25,7 +25,7 @@ pub use command_pattern::CommandPattern;
 pub use domain::DomainPattern;
 pub use parse::{RuleParseError, parse_rule};
 pub use path_pattern::{Anchors, PathPattern};
-use rudder_protocol::permission::RuleBehavior;
+use rudder_protocol::permission::{RuleBehavior, UpdateDestination};
 
 use crate::tools;
 
@@ -40,15 +40,30 @@ pub struct RuleSource {
     /// root for project settings, `~/.claude` for user settings, the cwd for
     /// flags and session rules (CLAUDE-CODE-INTERFACE.md §3.2). Canonical.
     pub base_dir: PathBuf,
+    /// The permission-update destination whose list this source's rules
+    /// belong to (the Agent SDK's `userSettings`, `projectSettings`,
+    /// `localSettings`, `session`; §10.3): `replaceRules` and `removeRules`
+    /// for that destination change them. `None` for sources no update can
+    /// change (flags, managed settings, rudder's own files).
+    pub destination: Option<UpdateDestination>,
 }
 
 impl RuleSource {
-    /// A source named `label` whose `/` anchor is `base_dir`.
+    /// A source named `label` whose `/` anchor is `base_dir`, belonging to
+    /// no update destination.
     pub fn new(label: impl Into<String>, base_dir: impl Into<PathBuf>) -> Self {
         Self {
             label: label.into(),
             base_dir: base_dir.into(),
+            destination: None,
         }
+    }
+
+    /// The same source, belonging to `destination` (see
+    /// [`Self::destination`]).
+    pub fn with_destination(mut self, destination: Option<UpdateDestination>) -> Self {
+        self.destination = destination;
+        self
     }
 }
 
@@ -211,6 +226,11 @@ impl RuleSet {
     /// Adds one parsed rule at the end.
     pub fn push(&mut self, rule: Rule) {
         self.rules.push(rule);
+    }
+
+    /// Keeps only the rules for which `keep` says yes, in order.
+    pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(keep);
     }
 
     /// The rules with `behavior`, in load order.

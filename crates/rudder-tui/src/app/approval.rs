@@ -11,7 +11,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::Line;
-use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate};
+use rudder_protocol::permission::{ApprovalDecision, ApprovalRequest, PermissionUpdate, RuleValue};
 use tokio::sync::oneshot;
 
 use super::App;
@@ -71,16 +71,34 @@ pub(crate) fn suggestion_label(suggestions: &[PermissionUpdate]) -> String {
     let parts: Vec<String> = suggestions
         .iter()
         .map(|update| match update {
-            PermissionUpdate::AddRules { rules, .. } => rules
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            PermissionUpdate::AddRules { rules, .. } => rule_list(rules),
+            PermissionUpdate::ReplaceRules {
+                rules, behavior, ..
+            } => format!(
+                "only {} in the {} list",
+                rule_list(rules),
+                behavior.as_str()
+            ),
+            PermissionUpdate::RemoveRules {
+                rules, behavior, ..
+            } => format!("no {} in the {} list", rule_list(rules), behavior.as_str()),
             PermissionUpdate::SetMode { mode, .. } => format!("{mode} mode"),
             PermissionUpdate::AddDirectories { directories, .. } => directories.join(", "),
+            PermissionUpdate::RemoveDirectories { directories, .. } => {
+                format!("no access to {}", directories.join(", "))
+            }
         })
         .collect();
     parts.join("; ")
+}
+
+/// `Bash(make), Read`.
+fn rule_list(rules: &[RuleValue]) -> String {
+    rules
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl App {

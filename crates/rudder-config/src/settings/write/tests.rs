@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use rudder_protocol::PermissionMode;
-use rudder_protocol::permission::RuleValue;
+use rudder_protocol::permission::{RuleBehavior, RuleValue};
 use serde_json::json;
 
 use super::*;
@@ -206,4 +206,211 @@ fn a_saved_rule_is_what_the_loader_reads_back() {
     let rules: Vec<&str> = loaded.rules.iter().map(|rule| rule.rule.as_str()).collect();
     assert_eq!(rules, ["Bash(make build)"]);
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+fn rules(texts: &[&str]) -> Vec<RuleValue> {
+    texts
+        .iter()
+        .map(|text| match text.split_once('(') {
+            Some((tool, rest)) => RuleValue {
+                tool_name: tool.to_owned(),
+                rule_content: Some(rest.trim_end_matches(')').to_owned()),
+            },
+            None => RuleValue {
+                tool_name: (*text).to_owned(),
+                rule_content: None,
+            },
+        })
+        .collect()
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn replace_and_remove_change_only_their_list_and_keep_everything_else() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = paths(root.path());
+    let file = paths.project_root.join(".claude/settings.local.json");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(
+        &file,
+        r#"{"model": "opus",
+            "permissions": {"deny": ["Read(.env)", "Bash(rm *)"],
+                            "allow": ["Bash(ls:*)", "Bash(make)", "WebSearch", "Bash(npm test)"],
+                            "additionalDirectories": ["/srv/a", "~/notes", "/srv/b"],
+                            "defaultMode": "plan"},
+            "env": {"A": "1"}}"#,
+    )
+    .unwrap();
+    let local = UpdateDestination::LocalSettings;
+    let updates = [
+        PermissionUpdate::RemoveRules {
+            rules: rules(&["Bash(make)", "WebSearch", "Bash(not there)"]),
+            behavior: RuleBehavior::Allow,
+            destination: local,
+        },
+        PermissionUpdate::ReplaceRules {
+            rules: rules(&["Bash(git push *)", "WebFetch"]),
+            behavior: RuleBehavior::Deny,
+            destination: local,
+        },
+        PermissionUpdate::RemoveDirectories {
+            directories: vec!["/srv/a".into()],
+            destination: local,
+        },
+        PermissionUpdate::ReplaceRules {
+            rules: rules(&["Bash(cargo test:*)"]),
+            behavior: RuleBehavior::Ask,
+            destination: local,
+        },
+    ];
+    for update in &updates {
+        let saved = save_permission_update(&paths, update).unwrap();
+        assert_eq!(saved.as_deref(), Some(file.as_path()), "{update:?}");
+    }
+    let value = read(&file);
+    assert_eq!(
+        value,
+        json!({"model": "opus",
+               "permissions": {"deny": ["Bash(git push *)", "WebFetch"],
+                               "allow": ["Bash(ls:*)", "Bash(npm test)"],
+                               "additionalDirectories": ["~/notes", "/srv/b"],
+                               "defaultMode": "plan",
+                               "ask": ["Bash(cargo test:*)"]},
+               "env": {"A": "1"}})
+    );
+    assert_eq!(keys(&value), ["model", "permissions", "env"]);
+    assert_eq!(
+        keys(&value["permissions"]),
+        [
+            "deny",
+            "allow",
+            "additionalDirectories",
+            "defaultMode",
+            "ask"
+        ],
+        "a replaced list keeps its place"
+    );
+    let emptied = PermissionUpdate::ReplaceRules {
+        rules: Vec::new(),
+        behavior: RuleBehavior::Allow,
+        destination: local,
+    };
+    save_permission_update(&paths, &emptied).unwrap();
+    assert_eq!(read(&file)["permissions"]["allow"], json!([]));
+}
+
+#[test]
+fn a_removal_with_nothing_to_remove_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = paths(root.path());
+    let remove = PermissionUpdate::RemoveRules {
+        rules: rules(&["Bash(make)"]),
+        behavior: RuleBehavior::Allow,
+        destination: UpdateDestination::LocalSettings,
+    };
+    assert!(matches!(save_permission_update(&paths, &remove), Ok(None)));
+    assert!(
+        !paths.project_root.join(".claude").exists(),
+        "no folder is created to remove nothing"
+    );
+    let file = paths.project_root.join(".claude/settings.local.json");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let text = "{\"model\":   \"opus\", \"permissions\": {\"allow\": [\"Read\"]}}";
+    fs::write(&file, text).unwrap();
+    let dirs = PermissionUpdate::RemoveDirectories {
+        directories: vec!["/srv/a".into()],
+        destination: UpdateDestination::LocalSettings,
+    };
+    for update in [&remove, &dirs] {
+        assert!(matches!(save_permission_update(&paths, update), Ok(None)));
+        assert_eq!(fs::read_to_string(&file).unwrap(), text, "byte for byte");
+    }
+}
+
+#[test]
+fn replace_and_remove_refuse_what_they_cannot_merge_and_symbolic_links() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = paths(root.path());
+    let file = paths.project_root.join(".claude/settings.local.json");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let updates = [
+        PermissionUpdate::RemoveRules {
+            rules: rules(&["Read"]),
+            behavior: RuleBehavior::Allow,
+            destination: UpdateDestination::LocalSettings,
+        },
+        PermissionUpdate::ReplaceRules {
+            rules: rules(&["Read"]),
+            behavior: RuleBehavior::Allow,
+            destination: UpdateDestination::LocalSettings,
+        },
+    ];
+    for update in &updates {
+        for (text, expected) in [
+            (
+                "{\"permissions\": {\"allow\": \"Read\"}}",
+                "`permissions.allow` is not an array",
+            ),
+            (
+                "{\"permissions\": [\"Read\"]}",
+                "`permissions` is not an object",
+            ),
+        ] {
+            fs::write(&file, text).unwrap();
+            let error = save_permission_update(&paths, update).unwrap_err();
+            assert!(error.to_string().contains(expected), "{error}");
+            assert_eq!(fs::read_to_string(&file).unwrap(), text);
+        }
+    }
+    let target = root.path().join("elsewhere.json");
+    let original = r#"{"permissions": {"allow": ["Read"]}}"#;
+    fs::write(&target, original).unwrap();
+    fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(&target, &file).unwrap();
+    for update in &updates {
+        let error = save_permission_update(&paths, update).unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), original);
+    }
+}
+
+#[test]
+fn loaded_rules_know_which_destination_their_file_is() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = paths(root.path());
+    for (file, rule) in [
+        (".claude/settings.local.json", "Bash(local)"),
+        (".rudder/settings.local.json", "Bash(rudder-local)"),
+        (".claude/settings.json", "Bash(project)"),
+    ] {
+        let path = paths.project_root.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, json!({"permissions": {"allow": [rule]}}).to_string()).unwrap();
+    }
+    let user = paths.claude_user_dir.clone().unwrap().join("settings.json");
+    fs::create_dir_all(user.parent().unwrap()).unwrap();
+    fs::write(&user, r#"{"permissions": {"deny": ["Bash(user)"]}}"#).unwrap();
+    let loaded = load_settings(&SettingsRequest {
+        paths: &paths,
+        sources: SourceSet::ALL,
+        cli: None,
+        trusted: true,
+    });
+    let found: Vec<(&str, Option<UpdateDestination>)> = loaded
+        .rules
+        .iter()
+        .map(|rule| (rule.rule.as_str(), rule.destination))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Bash(rudder-local)", None),
+            ("Bash(local)", Some(UpdateDestination::LocalSettings)),
+            ("Bash(project)", Some(UpdateDestination::ProjectSettings)),
+            ("Bash(user)", Some(UpdateDestination::UserSettings)),
+        ]
+    );
 }

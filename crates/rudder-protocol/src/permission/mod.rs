@@ -11,6 +11,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod update;
+
+pub use update::{PermissionUpdate, RuleBehavior, RuleValue, UPDATE_TYPES, UpdateDestination};
+
 /// How tool calls that no rule decides are treated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,85 +78,6 @@ impl FromStr for PermissionMode {
     }
 }
 
-/// A rule value inside a [`PermissionUpdate`]: `Bash` + `npm test:*`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleValue {
-    /// Tool name, e.g. `Bash`.
-    pub tool_name: String,
-    /// The specifier between the parentheses, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_content: Option<String>,
-}
-
-impl fmt::Display for RuleValue {
-    /// The rule in settings syntax: `Tool` or `Tool(content)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.rule_content {
-            Some(content) => write!(f, "{}({content})", self.tool_name),
-            None => f.write_str(&self.tool_name),
-        }
-    }
-}
-
-/// Where a permission update is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum UpdateDestination {
-    /// `~/.claude/settings.json`.
-    UserSettings,
-    /// `.claude/settings.json`.
-    ProjectSettings,
-    /// `.claude/settings.local.json`.
-    LocalSettings,
-    /// This session only.
-    Session,
-}
-
-/// A change to the permission state, as the Agent SDK's `PermissionUpdate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum PermissionUpdate {
-    /// Add rules with a behavior.
-    #[serde(rename_all = "camelCase")]
-    AddRules {
-        /// Rules to add.
-        rules: Vec<RuleValue>,
-        /// `allow`, `deny` or `ask`.
-        behavior: RuleBehavior,
-        /// Where to store them.
-        destination: UpdateDestination,
-    },
-    /// Switch the permission mode.
-    #[serde(rename_all = "camelCase")]
-    SetMode {
-        /// The new mode.
-        mode: PermissionMode,
-        /// Where to store it.
-        destination: UpdateDestination,
-    },
-    /// Add working directories.
-    #[serde(rename_all = "camelCase")]
-    AddDirectories {
-        /// Absolute paths.
-        directories: Vec<String>,
-        /// Where to store them.
-        destination: UpdateDestination,
-    },
-}
-
-/// Which list a rule belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleBehavior {
-    /// Run without asking.
-    Allow,
-    /// Never run.
-    Deny,
-    /// Always ask.
-    Ask,
-}
-
 /// A tool call the policy could not allow on its own, put to the front end.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalRequest {
@@ -211,22 +136,6 @@ mod tests {
             PermissionMode::Default
         );
         assert!("yolo".parse::<PermissionMode>().is_err());
-    }
-
-    #[test]
-    fn permission_update_matches_sdk_wire_shape() {
-        let update = PermissionUpdate::AddRules {
-            rules: vec![RuleValue {
-                tool_name: "Bash".into(),
-                rule_content: Some("touch f".into()),
-            }],
-            behavior: RuleBehavior::Allow,
-            destination: UpdateDestination::LocalSettings,
-        };
-        assert_eq!(
-            serde_json::to_string(&update).unwrap(),
-            r#"{"type":"addRules","rules":[{"toolName":"Bash","ruleContent":"touch f"}],"behavior":"allow","destination":"localSettings"}"#
-        );
     }
 
     #[test]
