@@ -89,9 +89,14 @@ impl Approver for StdioApprover {
             });
             match self.pending.ask(&self.out, body).await {
                 Some(ControlResponseBody::Success { response, .. }) => {
-                    serde_json::from_value(response).unwrap_or_else(|error| {
+                    ApprovalDecision::from_answer(&response).unwrap_or_else(|error| {
+                        let message = format!(
+                            "The SDK's permission answer for {} could not be read, so the call is denied: {error}",
+                            request.tool_name
+                        );
+                        eprintln!("rudder: {message}");
                         ApprovalDecision::Deny {
-                            message: format!("The permission answer could not be read: {error}"),
+                            message,
                             interrupt: false,
                         }
                     })

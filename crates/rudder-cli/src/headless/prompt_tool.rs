@@ -72,7 +72,7 @@ impl Approver for McpPromptTool {
 /// allow/deny object.
 fn parse_answer(text: &str) -> Result<ApprovalDecision, String> {
     let value: Value = serde_json::from_str(text.trim()).map_err(|error| error.to_string())?;
-    serde_json::from_value(value).map_err(|error| error.to_string())
+    ApprovalDecision::from_answer(&value)
 }
 
 #[cfg(test)]
@@ -97,5 +97,13 @@ mod tests {
         );
         assert!(parse_answer("yes").is_err());
         assert!(parse_answer(r#"{"behavior":"maybe"}"#).is_err());
+        let unknown = parse_answer(
+            r#"{"behavior":"allow","updatedPermissions":[{"type":"grantAll","destination":"session"}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            unknown.starts_with("updatedPermissions[0]: unknown permission update type `grantAll`"),
+            "{unknown}"
+        );
     }
 }

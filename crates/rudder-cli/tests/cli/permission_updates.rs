@@ -1,7 +1,9 @@
-//! `replaceRules` and `removeRules` in an Agent SDK answer, end to end over
-//! the control protocol (CLAUDE-CODE-INTERFACE.md §10.3): the running
-//! session changes at once, and the settings file the destination names is
-//! rewritten with every other key kept.
+//! `replaceRules`, `removeRules` and unreadable updates in an Agent SDK
+//! answer, end to end over the control protocol
+//! (CLAUDE-CODE-INTERFACE.md §10.3): the running session changes at once,
+//! the settings file the destination names is rewritten with every other
+//! key kept, and an update rudder cannot read denies the call with a
+//! message that says which entry and why.
 
 use std::fs;
 
@@ -43,6 +45,21 @@ fn asked_commands(run: &SdkRun) -> Vec<&str> {
     run.asked
         .iter()
         .map(|request| request["input"]["command"].as_str().unwrap_or_default())
+        .collect()
+}
+
+fn tool_error_texts(run: &SdkRun) -> Vec<String> {
+    run.records
+        .iter()
+        .filter(|record| record["type"] == "user")
+        .flat_map(|record| {
+            record["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|block| block["is_error"] == true)
+        .map(|block| block["content"].to_string())
         .collect()
 }
 
@@ -134,4 +151,34 @@ fn a_replaced_deny_list_denies_the_new_rule_and_frees_the_old_one() {
         local_settings(&workspace),
         json!({"permissions": {"deny": ["Bash(touch c.txt)"], "allow": ["Bash(ls:*)"]}})
     );
+}
+
+#[test]
+fn an_update_of_unknown_type_denies_the_call_and_says_why() {
+    let server = MockServer::spawn(scenario(json!([
+        {"content": [touch("x.txt")]},
+        done()
+    ])))
+    .unwrap();
+    let workspace = Workspace::git(&[("README.md", "hi\n")]);
+    let run = drive(
+        workspace.rudder(&server),
+        "touch it",
+        allow_with(json!([{"type": "grantEverything", "destination": "session"}])),
+    );
+    assert!(
+        !workspace.repo.join("x.txt").exists(),
+        "an unreadable answer never allows"
+    );
+    let errors = tool_error_texts(&run);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    for text in [errors[0].as_str(), run.stderr.as_str()] {
+        assert!(
+            text.contains(
+                "updatedPermissions[0]: unknown permission update type `grantEverything`"
+            ) && text.contains("removeDirectories"),
+            "{text}"
+        );
+    }
+    assert!(!workspace.repo.join(".claude/settings.local.json").exists());
 }

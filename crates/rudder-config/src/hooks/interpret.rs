@@ -202,10 +202,10 @@ fn read_specific(
                     outcome.decision = HookDecision::Allow { reason: None };
                     read_updated_input(decision.get("updatedInput"), outcome, problems);
                     if let Some(updates) = decision.get("updatedPermissions") {
-                        match serde_json::from_value::<Vec<PermissionUpdate>>(updates.clone()) {
+                        match PermissionUpdate::list_from_wire("updatedPermissions", updates) {
                             Ok(updates) => outcome.updated_permissions = updates,
                             Err(error) => {
-                                problems.push(format!("updatedPermissions ignored: {error}"))
+                                problems.push(format!("{error}; the updates are ignored"))
                             }
                         }
                     }
@@ -459,6 +459,18 @@ mod tests {
             }
         );
         assert!(deny.interrupt);
+        let unknown = run(
+            HookEvent::PermissionRequest,
+            Some(0),
+            r#"{"hookSpecificOutput": {"decision": {"behavior": "allow", "updatedPermissions": [{"type": "removeRules", "rules": [{"toolName": "Bash"}], "behavior": "allow", "destination": "session"}, {"type": "grantAll"}]}}}"#,
+            "",
+        );
+        assert!(unknown.updated_permissions.is_empty());
+        let warning = unknown.user_warning.unwrap_or_default();
+        assert!(
+            warning.contains("updatedPermissions[1]: unknown permission update type `grantAll`"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -121,6 +121,43 @@ pub enum ApprovalDecision {
     },
 }
 
+impl ApprovalDecision {
+    /// Reads an approver's answer — the Agent SDK's `can_use_tool` response,
+    /// a permission-prompt tool's JSON — as `{"behavior": "allow",
+    /// "updatedInput"?, "updatedPermissions"?}` or `{"behavior": "deny",
+    /// "message", "interrupt"?}` (CLAUDE-CODE-INTERFACE.md §10.3). A `null`
+    /// optional field counts as absent.
+    ///
+    /// Errors: a message for a person when the answer is not an object, its
+    /// `behavior` is missing or unknown, a deny is malformed, or an entry of
+    /// `updatedPermissions` does not read — named by its index, with the
+    /// known update types when its `type` is unknown (see
+    /// [`PermissionUpdate::list_from_wire`]).
+    pub fn from_answer(answer: &Value) -> Result<Self, String> {
+        let Some(object) = answer.as_object() else {
+            return Err(format!("the answer must be a JSON object, not `{answer}`"));
+        };
+        match object.get("behavior").and_then(Value::as_str) {
+            Some("allow") => Ok(Self::Allow {
+                updated_input: object
+                    .get("updatedInput")
+                    .filter(|input| !input.is_null())
+                    .cloned(),
+                updated_permissions: PermissionUpdate::list_from_wire(
+                    "updatedPermissions",
+                    object.get("updatedPermissions").unwrap_or(&Value::Null),
+                )?,
+            }),
+            Some("deny") => serde_json::from_value(answer.clone())
+                .map_err(|error| format!("the deny answer is malformed: {error}")),
+            Some(other) => Err(format!(
+                "unknown behavior `{other}`; expected `allow` or `deny`"
+            )),
+            None => Err("the answer has no `behavior` (`allow` or `deny`)".to_owned()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +196,49 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn answers_with_every_update_type_read_and_bad_ones_say_why() {
+        let answer = serde_json::json!({
+            "behavior": "allow",
+            "updatedInput": null,
+            "updatedPermissions": [
+                {"type": "removeRules", "rules": [{"toolName": "Bash", "ruleContent": "ls"}],
+                 "behavior": "allow", "destination": "session"},
+                {"type": "replaceRules", "rules": [], "behavior": "deny", "destination": "localSettings"},
+                {"type": "removeDirectories", "directories": ["/srv"], "destination": "session"}
+            ]
+        });
+        let ApprovalDecision::Allow {
+            updated_input,
+            updated_permissions,
+        } = ApprovalDecision::from_answer(&answer).unwrap()
+        else {
+            panic!("an allow answer");
+        };
+        assert_eq!(updated_input, None);
+        assert_eq!(updated_permissions.len(), 3);
+
+        let unknown = serde_json::json!({"behavior": "allow", "updatedPermissions": [{"type": "addEverything"}]});
+        let error = ApprovalDecision::from_answer(&unknown).unwrap_err();
+        assert!(
+            error.starts_with(
+                "updatedPermissions[0]: unknown permission update type `addEverything`"
+            ),
+            "{error}"
+        );
+        assert!(ApprovalDecision::from_answer(&serde_json::json!({"behavior": "maybe"})).is_err());
+        assert!(ApprovalDecision::from_answer(&serde_json::json!("yes")).is_err());
+        assert_eq!(
+            ApprovalDecision::from_answer(
+                &serde_json::json!({"behavior": "deny", "message": "no"})
+            )
+            .unwrap(),
+            ApprovalDecision::Deny {
+                message: "no".into(),
+                interrupt: false
+            }
+        );
     }
 }
