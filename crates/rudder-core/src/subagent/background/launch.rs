@@ -123,11 +123,14 @@ async fn run(
     .catch_unwind()
     .await;
     let finished = ran.unwrap_or_else(|_| Finished::lost(&entry.agent_id, facts));
+    let status = finished.status;
+    // The report is recorded before the person hears of it, so a prompt
+    // sent on the notice always carries it.
+    entry.finish(finished);
     // One stopped on purpose was reported by whoever stopped it.
     if let Some(events) = notify
         && entry.kill_reason.get().is_none()
     {
-        events.notice(NoticeLevel::Info, notes::finished(&entry, finished.status));
+        events.notice(NoticeLevel::Info, notes::finished(&entry, status));
     }
-    entry.finish(finished);
 }
