@@ -53,7 +53,8 @@ def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    rudder, mock = sys.argv[1], sys.argv[2]
+    # Absolute: rudder runs in the scratch repository, not here.
+    rudder, mock = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     turns = int(sys.argv[3]) if len(sys.argv) > 3 else 500
     result_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 99_000
     work = tempfile.mkdtemp(prefix="rudder-bench-")
@@ -81,10 +82,16 @@ def main():
         "BASH_MAX_OUTPUT_LENGTH": str(result_bytes + 1000),
     }
     started = time.monotonic()
-    rudder_process = subprocess.Popen(
-        [rudder, "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
-         "--allowedTools", "Bash(cat:*)"],
-        cwd=repo, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        rudder_process = subprocess.Popen(
+            [rudder, "--input-format", "stream-json", "--output-format", "stream-json",
+             "--verbose", "--allowedTools", "Bash(cat:*)"],
+            cwd=repo, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            bufsize=1)
+    except OSError:
+        server.terminate()
+        server.wait()
+        raise
     compactions = 0
     failures = 0
     samples = []

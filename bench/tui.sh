@@ -26,7 +26,7 @@ cargo test --quiet -p rudder-tui --lib "${FLAG[@]}" frame_cost -- --ignored --no
   grep -E '^frame'
 
 cargo build --quiet -p rudder-cli -p rudder-testkit "${FLAG[@]}"
-BIN="$TARGET/$PROFILE"
+BIN="$(cd "$TARGET/$PROFILE" && pwd)"  # absolute: the tmux pane runs in another folder
 WORK=$(mktemp -d)
 SOCKET="rudder-bench-$$"
 SOCKETS=()
@@ -55,8 +55,10 @@ start() {
   SOCKET="rudder-bench-$$-$1"; SOCKETS+=("$SOCKET")
   tmux -L "$SOCKET" new-session -d -x 100 -y 30 -c "$WORK/repo" "$2"
 }
+# The pane is captured whole before grep reads it: with pipefail, `grep -q`
+# leaving early would fail the pipe (tmux gets SIGPIPE) and loop forever.
 wait_for_prompt() {
-  while ! tmux -L "$SOCKET" capture-pane -p 2>/dev/null | grep -q '│ >'; do sleep 0.002; done
+  until grep -q '│ >' <<<"$(tmux -L "$SOCKET" capture-pane -p 2>/dev/null)"; do sleep 0.002; done
 }
 
 echo "== 2. exec to first input prompt (tmux, median of $RUNS; baseline = tmux running echo)"
