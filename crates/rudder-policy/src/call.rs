@@ -102,10 +102,11 @@ pub struct PathUse {
     /// A glob that matches everything in these directories (`rm -rf *`):
     /// removing it empties them, so they count for the critical-path check.
     pub emptied_dirs: Vec<ResolvedPath>,
-    /// For a command that reads whole trees (`grep -r`, `rg`): the files on
-    /// the built-in secrets list below these paths, which it would read
-    /// unnamed (at most `path::tree::MAX_FOUND`).
-    pub secrets_below: Vec<ResolvedPath>,
+    /// For a command that reads whole trees (`grep -r`, `rg`, `diff -r`):
+    /// the entries below these paths that are on the built-in secrets list
+    /// or that a `Read(...)` deny rule covers, which it would read unnamed
+    /// (at most `path::tree::MAX_FOUND`).
+    pub guarded_below: Vec<ResolvedPath>,
     /// Why the search for such files is incomplete (a tree too large to
     /// check); `None` when it is complete or was not needed.
     pub tree_unchecked: Option<String>,

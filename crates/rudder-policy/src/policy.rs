@@ -92,10 +92,13 @@ impl Policy {
     }
 
     /// The resolution environment for a call running in `cwd` (the Bash
-    /// tool's current directory; the session cwd for other tools).
+    /// tool's current directory; the session cwd for other tools), with the
+    /// policy's analysis limits and its `Read(...)` deny patterns (for the
+    /// scan of trees a command reads whole).
     pub fn resolve_env(&self, cwd: &Path) -> ResolveEnv {
         let mut env = ResolveEnv::new(cwd, &self.home);
         env.analyze = self.analyze;
+        env.read_deny = crate::decide::read_deny_patterns(self).cloned().collect();
         env
     }
 

@@ -15,7 +15,9 @@ use serde_json::Value;
 use crate::bash::classify::{self, Access};
 use crate::bash::{self, AnalyzeOptions, CwdSet, RedirectAccess, Word};
 use crate::call::{BashTarget, FileTarget, PathUse, ResolvedCall, ResolvedCommand, Target};
-use crate::path;
+use crate::decide;
+use crate::path::{self, ResolvedPath};
+use crate::rule::PathPattern;
 use crate::tools::{self, ToolKind};
 
 /// Device files that are not data on disk; redirections to them and
@@ -43,6 +45,11 @@ pub struct ResolveEnv {
     pub analyze: AnalyzeOptions,
     /// Most glob matches expanded per word before it counts as unresolved.
     pub glob_limit: usize,
+    /// The patterns of the policy's `Read(...)` deny rules: a command that
+    /// reads whole trees reports the entries below its directories that
+    /// they cover (besides files on the secrets list), for `decide` to
+    /// judge. Empty: only the secrets list is looked for.
+    pub read_deny: Vec<PathPattern>,
 }
 
 impl ResolveEnv {
@@ -53,6 +60,7 @@ impl ResolveEnv {
             home: home.into(),
             analyze: AnalyzeOptions::default(),
             glob_limit: 1000,
+            read_deny: Vec::new(),
         }
     }
 }
@@ -225,20 +233,28 @@ fn bash_target(input: &Value, env: &ResolveEnv) -> BashTarget {
     }
 }
 
-/// Looks for secret files below the directories of `used`, which a tree
-/// reader reads whole (`hidden`: hidden entries too).
+/// Looks for guarded files below the directories of `used`, which a tree
+/// reader reads whole (`hidden`: hidden entries too): files on the secrets
+/// list and, when the policy has `Read(...)` deny rules, entries they
+/// cover — one bounded listing for both.
 fn scan_trees(used: &mut PathUse, hidden: bool, env: &ResolveEnv) {
+    let denied = |path: &ResolvedPath| decide::read_deny_covers(&env.read_deny, path);
+    let denied: Option<path::tree::DenyCheck<'_>> = if env.read_deny.is_empty() {
+        None
+    } else {
+        Some(&denied)
+    };
     for dir in used.paths.iter().filter(|p| p.is_dir) {
-        let scan = path::tree::secrets_below(&dir.canonical, &env.home, hidden);
+        let scan = path::tree::scan(&dir.canonical, &env.home, hidden, denied);
         for found in scan.found {
-            let found = path::resolve(&found.to_string_lossy(), false, &env.cwd, &env.home);
-            if !used.secrets_below.contains(&found) {
-                used.secrets_below.push(found);
+            let found = path::resolve_absolute(&found);
+            if !used.guarded_below.contains(&found) {
+                used.guarded_below.push(found);
             }
         }
         if !scan.complete {
             used.tree_unchecked = Some(format!(
-                "`{}` holds more files than are checked for secrets ({} entries)",
+                "`{}` holds more files than are checked ({} entries)",
                 used.word,
                 path::tree::MAX_ENTRIES
             ));
@@ -300,7 +316,7 @@ fn resolve_word(
         paths: Vec::new(),
         unresolved: None,
         emptied_dirs: Vec::new(),
-        secrets_below: Vec::new(),
+        guarded_below: Vec::new(),
         tree_unchecked: None,
     };
     if word.dynamic {

@@ -35,6 +35,9 @@ pub(super) fn decide(target: &BashTarget, policy: &Policy) -> Decision {
     if let Some(decision) = fixed_protections(target, policy) {
         return decision;
     }
+    if let Some(decision) = tree_denied(target, policy) {
+        return decision;
+    }
     if policy.mode == PermissionMode::BypassPermissions {
         return Decision::Allow {
             reason: "bypassPermissions mode".into(),
@@ -289,20 +292,59 @@ fn contained_protections(target: &BashTarget, policy: &Policy) -> Option<Decisio
     None
 }
 
-/// A command that reads whole trees (`grep -r`, `rg`) would read a file on
-/// the secrets list that no rule names, or a tree too large to check: ask.
+/// A command that reads whole trees (`grep -r`, `rg`, `diff -r`) would
+/// read an entry a `Read(...)` deny rule covers, or a tree too large to
+/// check while such rules exist: ask. Like an ask rule, this holds in
+/// every mode (bypassPermissions too) and inside the sandbox, which does
+/// not hide what the rules deny; a call naming such an entry is refused
+/// by [`deny_rules`] instead.
+fn tree_denied(target: &BashTarget, policy: &Policy) -> Option<Decision> {
+    for used in uses(target).filter(|u| u.access == Access::Read) {
+        if let Some((path, rule)) = used
+            .guarded_below
+            .iter()
+            .find_map(|p| path_rule(policy, RuleBehavior::Deny, false, p).map(|rule| (p, rule)))
+        {
+            return Some(Decision::Ask {
+                reason: format!(
+                    "the command reads every file below `{}`, {} among them, which rule {} \
+                     denies reading; the Grep tool searches such a tree without reading it",
+                    used.word,
+                    show(path),
+                    rule.describe()
+                ),
+                suggestions: Vec::new(),
+                blocked_path: Some(blocked(path)),
+            });
+        }
+        if let Some(why) = &used.tree_unchecked
+            && super::has_read_deny_rules(policy)
+        {
+            return Some(Decision::ask(format!(
+                "the command reads a whole tree that may hold files a Read deny rule covers: \
+                 {why}; the Grep tool searches it without reading them"
+            )));
+        }
+    }
+    None
+}
+
+/// A command that reads whole trees (`grep -r`, `rg`, `diff -r`) would
+/// read a file on the secrets list that no rule names, or a tree too large
+/// to check: ask.
 fn tree_secrets(target: &BashTarget, policy: &Policy) -> Option<Decision> {
     for used in uses(target).filter(|u| u.access == Access::Read) {
-        if let Some(path) = used
-            .secrets_below
+        if let Some((path, why)) = used
+            .guarded_below
             .iter()
-            .find(|p| path_rule(policy, RuleBehavior::Allow, false, p).is_none())
+            .filter(|p| path_rule(policy, RuleBehavior::Allow, false, p).is_none())
+            .find_map(|p| {
+                p.forms()
+                    .into_iter()
+                    .find_map(|form| protect::secret_reason(form, &policy.home))
+                    .map(|why| (p, why))
+            })
         {
-            let why = path
-                .forms()
-                .into_iter()
-                .find_map(|form| protect::secret_reason(form, &policy.home))
-                .unwrap_or_default();
             return Some(Decision::Ask {
                 reason: format!(
                     "the command reads every file below `{}`, {} among them, which is on the \

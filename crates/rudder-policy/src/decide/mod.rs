@@ -10,9 +10,11 @@
 //! 2. plan mode's refusals (edits and non-read-only commands);
 //! 3. ask rules;
 //! 4. built-in protections: secrets (deny unless a rule names the path),
-//!    critical `rm` and leaving the sandbox (ask in every mode), protected
-//!    paths, writes outside the working directories and commands that
-//!    cannot be analysed (ask unless bypassPermissions);
+//!    critical `rm`, leaving the sandbox and whole-tree reads (`grep -r`)
+//!    reaching an entry a `Read(...)` deny rule covers (ask in every
+//!    mode), protected paths, writes outside the working directories,
+//!    whole-tree reads reaching secrets and commands that cannot be
+//!    analysed (ask unless bypassPermissions);
 //! 5. bypassPermissions allows;
 //! 6. allow rules, the read-only set, acceptEdits;
 //! 7. otherwise ask — except that a Bash call running inside the sandbox
@@ -36,7 +38,7 @@ use rudder_protocol::permission::{PermissionMode, PermissionUpdate, RuleBehavior
 use crate::call::{ResolvedCall, Target};
 use crate::path::ResolvedPath;
 use crate::policy::Policy;
-use crate::rule::{Specifier, ToolMatcher};
+use crate::rule::{PathPattern, Specifier, ToolMatcher};
 
 /// The policy's answer for one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,10 +107,27 @@ pub fn read_denied(path: &ResolvedPath, policy: &Policy) -> bool {
 /// Whether `policy` holds any rule [`read_denied`] could match: without
 /// one, walks need no filter. Pure.
 pub fn has_read_deny_rules(policy: &Policy) -> bool {
-    policy.rules.with_behavior(RuleBehavior::Deny).any(|rule| {
-        matches!(rule.specifier, Specifier::Path(_))
-            && matches!(&rule.tool, ToolMatcher::Name(name) if name == "Read")
-    })
+    read_deny_patterns(policy).next().is_some()
+}
+
+/// The path patterns of `policy`'s `Read(...)` deny rules, in load order:
+/// the rules [`read_denied`] matches. Pure.
+pub(crate) fn read_deny_patterns(policy: &Policy) -> impl Iterator<Item = &PathPattern> {
+    policy
+        .rules
+        .with_behavior(RuleBehavior::Deny)
+        .filter_map(|rule| match (&rule.tool, &rule.specifier) {
+            (ToolMatcher::Name(name), Specifier::Path(pattern)) if name == "Read" => Some(pattern),
+            _ => None,
+        })
+}
+
+/// Whether one of `patterns` (from [`read_deny_patterns`]) covers `path`
+/// as a deny rule does ([`rules::restricts`]). Pure.
+pub(crate) fn read_deny_covers(patterns: &[PathPattern], path: &ResolvedPath) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| rules::restricts(pattern, path))
 }
 
 /// dontAsk: whatever would ask is denied (CLAUDE-CODE-INTERFACE.md §3.1).

@@ -9,7 +9,7 @@ use rudder_protocol::permission::RuleBehavior;
 
 use crate::path::ResolvedPath;
 use crate::policy::Policy;
-use crate::rule::{CommandPattern, Rule, Specifier, ToolMatcher};
+use crate::rule::{CommandPattern, PathPattern, Rule, Specifier, ToolMatcher};
 use crate::tools;
 
 /// A file name no real entry has: matching `dir/ANY_ENTRY` means a pattern
@@ -92,17 +92,24 @@ pub(super) fn path_rule<'p>(
         if !applies {
             return false;
         }
-        let [link, target] = path.forms();
         match behavior {
             RuleBehavior::Allow => {
+                let [link, target] = path.forms();
                 path.complete && pattern.matches(link) && pattern.matches(target)
             }
-            // A directory whose every entry a deny/ask rule covers
-            // (`Read(./secret/**)`) is covered itself: searching it reads
-            // only denied files.
-            _ => [link, target]
-                .into_iter()
-                .any(|form| pattern.matches(form) || pattern.matches(&form.join(ANY_ENTRY))),
+            _ => restricts(pattern, path),
         }
     })
+}
+
+/// Whether a deny or ask path rule with `pattern` covers `path`: the link
+/// or its target matches, or the path is a directory whose every entry
+/// the pattern covers (`Read(./secret/**)` covers `secret`: searching it
+/// reads only denied files). Shared with the scan of trees a command reads
+/// whole ([`crate::resolve`]), so it reports what a call naming the entry
+/// would be refused. Pure.
+pub(crate) fn restricts(pattern: &PathPattern, path: &ResolvedPath) -> bool {
+    path.forms()
+        .into_iter()
+        .any(|form| pattern.matches(form) || pattern.matches(&form.join(ANY_ENTRY)))
 }

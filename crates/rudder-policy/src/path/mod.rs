@@ -12,9 +12,9 @@
 //!
 //! Owns: [`ResolvedPath`], [`resolve`], [`real_path`], [`normalize`],
 //! pathname expansion of shell globs ([`expand_glob`]); [`tree`] finds
-//! the secret files below a directory a command reads whole. Reads the
-//! filesystem (metadata, links, directory listings); never writes. The
-//! pure protection lists live in [`protect`].
+//! the secret and Read-denied files below a directory a command reads
+//! whole. Reads the filesystem (metadata, links, directory listings);
+//! never writes. The pure protection lists live in [`protect`].
 
 pub mod protect;
 pub mod tree;

@@ -1,23 +1,28 @@
-//! Finding the files on the built-in secrets list below a directory, for
-//! commands that read whole trees (`grep -r`, `rg`): the policy judges the
-//! directory such a command names, and these are the files it would read
-//! without naming them.
+//! Finding the files a command that reads whole trees (`grep -r`, `rg`,
+//! `diff -r`) would read without naming them: those on the built-in
+//! secrets list, and those a `Read(...)` deny rule covers. The policy
+//! judges the directory such a command names; these are what it reaches.
 //!
 //! I/O: lists directories (never follows a symbolic link to a directory,
-//! as neither `grep -r` nor `rg` does by default), never reads a file.
+//! as neither `grep -r` nor `rg` does by default), never reads a file;
+//! resolves a symbolic link only when deny rules are to be checked.
 //! Bounded: after [`MAX_ENTRIES`] entries the scan stops and says so, and
 //! the caller treats the tree as unknown. VCS directories (`.git`, …) are
 //! not entered: nothing there is a secret by name, and they can be large.
+//! A directory a deny rule covers whole is reported itself and not
+//! entered, as the Grep tool's walk leaves it out.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use rudder_protocol::secrets::secret_reason;
 
+use super::{ResolvedPath, resolve_absolute};
+
 /// Entries listed before a scan gives up.
 pub const MAX_ENTRIES: usize = 50_000;
 
-/// Secret files reported per scan.
+/// Guarded files reported per scan.
 pub const MAX_FOUND: usize = 16;
 
 /// Directories of version-control systems, not entered.
@@ -25,21 +30,30 @@ const VCS_DIRS: [&str; 6] = [".git", ".svn", ".hg", ".bzr", ".jj", ".sl"];
 
 /// What a scan found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TreeSecrets {
-    /// Secret files found (at most [`MAX_FOUND`]), in listing order.
+pub struct TreeScan {
+    /// Files on the secrets list and entries a deny rule covers (at most
+    /// [`MAX_FOUND`]), in listing order.
     pub found: Vec<PathBuf>,
     /// False when the scan stopped early (too many entries, or more than
-    /// [`MAX_FOUND`] secrets): files not looked at may be secrets too.
+    /// [`MAX_FOUND`] finds): entries not looked at may be guarded too.
     pub complete: bool,
 }
 
-/// The files on the secrets list below directory `root` (not `root`
-/// itself), as a tree reader that skips hidden entries unless `hidden`
-/// would meet them. `home` is the canonical home directory (for `~/.ssh`
-/// and the like). A `root` that is not a directory has nothing below it;
-/// unreadable subdirectories are skipped, as the readers skip them.
-pub fn secrets_below(root: &Path, home: &Path, hidden: bool) -> TreeSecrets {
-    let mut out = TreeSecrets {
+/// Tells whether a `Read(...)` deny rule covers an entry (matched as for a
+/// Read call naming it: the link or its target, a directory whose every
+/// entry is covered).
+pub type DenyCheck<'a> = &'a dyn Fn(&ResolvedPath) -> bool;
+
+/// The guarded entries below directory `root` (not `root` itself), as a
+/// tree reader that skips hidden entries unless `hidden` would meet them:
+/// files on the secrets list and, when `denied` is given, entries it says
+/// a deny rule covers. `root` must be canonical (entries below it are then
+/// their own real paths, except symbolic links, which are resolved);
+/// `home` is the canonical home directory (for `~/.ssh` and the like). A
+/// `root` that is not a directory has nothing below it; unreadable
+/// subdirectories are skipped, as the readers skip them.
+pub fn scan(root: &Path, home: &Path, hidden: bool, denied: Option<DenyCheck<'_>>) -> TreeScan {
+    let mut out = TreeScan {
         found: Vec::new(),
         complete: true,
     };
@@ -64,13 +78,28 @@ pub fn secrets_below(root: &Path, home: &Path, hidden: bool) -> TreeSecrets {
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
-            if kind.is_dir() {
-                if !VCS_DIRS.iter().any(|vcs| name == *vcs) {
-                    pending.push(path);
-                }
+            if kind.is_dir() && VCS_DIRS.iter().any(|vcs| name == *vcs) {
                 continue;
             }
-            if secret_reason(&path, home).is_some() {
+            let is_denied = denied.is_some_and(|denied| {
+                let resolved = if kind.is_symlink() {
+                    resolve_absolute(&path)
+                } else {
+                    ResolvedPath {
+                        requested: path.clone(),
+                        canonical: path.clone(),
+                        exists: true,
+                        is_dir: kind.is_dir(),
+                        complete: true,
+                    }
+                };
+                denied(&resolved)
+            });
+            if kind.is_dir() && !is_denied {
+                pending.push(path);
+                continue;
+            }
+            if is_denied || secret_reason(&path, home).is_some() {
                 if out.found.len() == MAX_FOUND {
                     out.complete = false;
                     return out;
@@ -102,7 +131,7 @@ mod tests {
             fs::write(path, "").unwrap();
         }
         let home = Path::new("/nonexistent-home");
-        let mut all = secrets_below(root, home, true);
+        let mut all = scan(root, home, true, None);
         all.found.sort();
         assert!(all.complete);
         assert_eq!(
@@ -113,14 +142,52 @@ mod tests {
                 root.join("a/b/tls.key")
             ]
         );
-        let visible = secrets_below(root, home, false);
+        let visible = scan(root, home, false, None);
         assert_eq!(visible.found, [root.join("a/b/tls.key")]);
         assert_eq!(
-            secrets_below(&root.join(".env"), home, true),
-            TreeSecrets {
+            scan(&root.join(".env"), home, true, None),
+            TreeScan {
                 found: Vec::new(),
                 complete: true,
             }
         );
+    }
+
+    #[test]
+    fn reports_entries_the_deny_check_covers_without_entering_a_covered_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for file in [
+            "vault/a.txt",
+            "vault/b.txt",
+            "src/main.rs",
+            "src/notes.private",
+        ] {
+            let path = root.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("vault/a.txt"), root.join("src/link.txt")).unwrap();
+        let vault = root.join("vault");
+        let asked = std::cell::RefCell::new(Vec::new());
+        let denied = |path: &ResolvedPath| {
+            asked.borrow_mut().push(path.requested.clone());
+            path.canonical.starts_with(&vault)
+                || path.canonical.extension().is_some_and(|e| e == "private")
+        };
+        let home = Path::new("/nonexistent-home");
+        let mut found = scan(&root, home, true, Some(&denied));
+        found.found.sort();
+        assert!(found.complete);
+        assert_eq!(
+            found.found,
+            [
+                root.join("src/link.txt"),
+                root.join("src/notes.private"),
+                root.join("vault")
+            ]
+        );
+        assert!(!asked.borrow().contains(&root.join("vault/a.txt")));
+        assert_eq!(scan(&root, home, true, None).found, Vec::<PathBuf>::new());
     }
 }

@@ -119,7 +119,8 @@ pub struct Classified {
     /// path.
     pub removes: bool,
     /// The command reads every file below the directories among its read
-    /// operands (`grep -r`, `rg`); `None` for commands that do not.
+    /// operands (`grep -r`, `rg`, `diff -r`); `None` for commands that do
+    /// not.
     pub tree_read: Option<TreeRead>,
 }
 
@@ -313,10 +314,11 @@ fn classify_spec(command: &SimpleCommand, spec: &Spec) -> Classified {
     classified
 }
 
-/// Whether the command in `argv` (`grep` and kin, `rg`) with the options
-/// `parsed` reads whole directory trees; `no_paths` says no path operand
-/// was given. Abbreviations count: any prefix of `--recursive` or
-/// `--hidden`; a computed `-d` value counts as `recurse`.
+/// Whether the command in `argv` (`grep` and kin, `rg`, `diff -r`) with
+/// the options `parsed` reads whole directory trees; `no_paths` says no
+/// path operand was given. Abbreviations count: any prefix of
+/// `--recursive` or `--hidden`; a computed `-d` value counts as
+/// `recurse`.
 fn tree_read(argv: &[Word], parsed: &args::Args, no_paths: bool) -> Option<TreeRead> {
     let program = argv.first().map_or("", |word| word.value.as_str());
     let long = |full: &str| {
@@ -349,6 +351,10 @@ fn tree_read(argv: &[Word], parsed: &args::Args, no_paths: bool) -> Option<TreeR
                 reads_cwd: no_paths,
             })
         }
+        "diff" => (parsed.has("-r") || long("recursive")).then_some(TreeRead {
+            hidden: true,
+            reads_cwd: false,
+        }),
         "rg" if !(parsed.has("--files") || parsed.has("--type-list")) => {
             let unrestricted = parsed.options.iter().filter(|opt| opt.name == "-u").count();
             Some(TreeRead {
