@@ -51,6 +51,8 @@ mod read_deny;
 mod rewind_files;
 #[path = "cli/sandbox.rs"]
 mod sandbox;
+#[path = "cli/sandbox_escape.rs"]
+mod sandbox_escape;
 #[path = "cli/sdk_driver.rs"]
 mod sdk_driver;
 #[path = "cli/sessions.rs"]

@@ -244,8 +244,9 @@ impl PermissionGate for PolicyGate {
     }
 
     /// The sandbox prefix, unless the call leaves the sandbox: it asks to
-    /// (`dangerouslyDisableSandbox`, which the policy makes ask first) or
-    /// runs a command of `sandbox.excludedCommands`
+    /// (`dangerouslyDisableSandbox`, which the policy makes ask first;
+    /// ignored when `sandbox.allowUnsandboxedCommands` is false) or runs a
+    /// command of `sandbox.excludedCommands`
     /// ([`rudder_policy::sandbox::scope::bash_runs_sandboxed`], the same
     /// test the policy's sandbox auto-allow uses).
     fn sandbox_prefix(&self, input: &Value, cwd: &Path) -> Option<Vec<String>> {

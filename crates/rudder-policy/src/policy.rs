@@ -45,6 +45,12 @@ pub struct Policy {
     /// Bash calls run in the sandbox, so a call that asks to leave it
     /// (`dangerouslyDisableSandbox`) needs a fresh approval.
     pub sandboxed: bool,
+    /// `sandbox.allowUnsandboxedCommands` (Claude Code default: true).
+    /// When false, a call's `dangerouslyDisableSandbox` is ignored and it
+    /// runs in the sandbox like any other (CLAUDE-CODE-INTERFACE.md §4.2;
+    /// Claude Code: "the parameter is completely ignored and all commands
+    /// must run sandboxed"). Only matters when `sandboxed`.
+    pub sandbox_allow_unsandboxed: bool,
     /// `sandbox.autoAllowBashIfSandboxed` (Claude Code default: true): a
     /// Bash call that runs inside the sandbox is allowed where the policy
     /// would otherwise ask for want of a rule (CLAUDE-CODE-INTERFACE.md
@@ -254,6 +260,7 @@ pub struct PolicyBuilder {
     additional_dirs: Vec<PathBuf>,
     sources: Vec<(RuleSource, RuleBehavior, Vec<String>)>,
     sandboxed: bool,
+    sandbox_allow_unsandboxed: bool,
     sandbox_auto_allow: bool,
     sandbox_excluded: Vec<ExcludedCommand>,
     analyze: AnalyzeOptions,
@@ -271,6 +278,7 @@ impl PolicyBuilder {
             additional_dirs: Vec::new(),
             sources: Vec::new(),
             sandboxed: false,
+            sandbox_allow_unsandboxed: true,
             sandbox_auto_allow: true,
             sandbox_excluded: Vec::new(),
             analyze: AnalyzeOptions::default(),
@@ -314,6 +322,14 @@ impl PolicyBuilder {
     /// Says whether Bash calls run sandboxed.
     pub fn sandboxed(mut self, sandboxed: bool) -> Self {
         self.sandboxed = sandboxed;
+        self
+    }
+
+    /// Sets `sandbox.allowUnsandboxedCommands` (default true, as in Claude
+    /// Code): whether a Bash call's `dangerouslyDisableSandbox` takes it
+    /// out of the sandbox; when false the call runs sandboxed anyway.
+    pub fn sandbox_allow_unsandboxed(mut self, allow: bool) -> Self {
+        self.sandbox_allow_unsandboxed = allow;
         self
     }
 
@@ -393,6 +409,7 @@ impl PolicyBuilder {
             home,
             project_root,
             sandboxed: self.sandboxed,
+            sandbox_allow_unsandboxed: self.sandbox_allow_unsandboxed,
             sandbox_auto_allow: self.sandbox_auto_allow,
             sandbox_excluded: self.sandbox_excluded,
             analyze: self.analyze,

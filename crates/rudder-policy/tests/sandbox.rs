@@ -166,3 +166,44 @@ fn without_a_running_sandbox_or_with_auto_allow_off_commands_are_asked_about() {
         &json!({"command": "npm install"})
     ));
 }
+
+/// `sandbox.allowUnsandboxedCommands: false` (Claude Code: the
+/// `dangerouslyDisableSandbox` parameter is then ignored): a call asking
+/// to leave the sandbox runs inside it, judged as any sandboxed call;
+/// excluded commands still run outside.
+#[test]
+fn without_allow_unsandboxed_commands_asking_to_leave_runs_sandboxed() {
+    let env = Env::new();
+    let (locked, errors) = env
+        .builder()
+        .sandboxed(true)
+        .sandbox_allow_unsandboxed(false)
+        .sandbox_excluded_commands(["docker"])
+        .build();
+    assert!(errors.is_empty(), "{errors:?}");
+    let leave = |command: &str| json!({"command": command, "dangerouslyDisableSandbox": true});
+    for command in ["npm install", "ls"] {
+        let decision = check(&locked, &env.proj, "Bash", &leave(command), false);
+        assert_eq!(kind(&decision), "allow", "{command}: {decision:?}");
+        assert!(!reason(&decision).contains("outside the sandbox"));
+        assert!(bash_runs_sandboxed(&locked, &leave(command)), "{command}");
+    }
+    assert!(!bash_runs_sandboxed(&locked, &leave("docker ps")));
+    assert_eq!(
+        kind(&check(
+            &locked,
+            &env.proj,
+            "Bash",
+            &leave("docker ps"),
+            false
+        )),
+        "ask"
+    );
+    // Left at its default, the same request leaves the sandbox and asks.
+    let open = sandboxed(&env);
+    assert!(!bash_runs_sandboxed(&open, &leave("ls")));
+    assert_eq!(
+        kind(&check(&open, &env.proj, "Bash", &leave("ls"), false)),
+        "ask"
+    );
+}

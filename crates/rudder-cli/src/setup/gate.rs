@@ -106,6 +106,14 @@ pub fn build(
     let plan = sandbox_plan(loaded, &mut notices);
     let (policy, errors) = builder
         .sandboxed(plan.is_some())
+        .sandbox_allow_unsandboxed(
+            loaded
+                .settings
+                .sandbox
+                .as_ref()
+                .and_then(|sandbox| sandbox.allow_unsandboxed_commands)
+                .unwrap_or(true),
+        )
         .sandbox_auto_allow(sandbox_auto_allow(loaded, plan.as_ref(), &mut notices))
         .sandbox_excluded_commands(
             loaded

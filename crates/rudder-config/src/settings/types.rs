@@ -267,7 +267,8 @@ pub struct SandboxSettings {
     pub auto_allow_bash_if_sandboxed: Option<bool>,
     /// `excludedCommands`: commands run outside the sandbox.
     pub excluded_commands: Vec<String>,
-    /// `allowUnsandboxedCommands`.
+    /// `allowUnsandboxedCommands` (Claude Code default true): when false,
+    /// the Bash tool's `dangerouslyDisableSandbox` is ignored.
     pub allow_unsandboxed_commands: Option<bool>,
     /// `network`.
     pub network: Option<SandboxNetwork>,

@@ -244,7 +244,7 @@ fn fixed_protections(target: &BashTarget, policy: &Policy) -> Option<Decision> {
             label(command)
         )));
     }
-    if target.leaves_sandbox && policy.sandboxed {
+    if policy.sandboxed && scope::leaves_on_request(policy, target.leaves_sandbox) {
         return Some(Decision::ask(
             "the command asks to run outside the sandbox (dangerouslyDisableSandbox); leaving the sandbox always needs a fresh approval",
         ));

@@ -1,10 +1,14 @@
 //! Which Bash calls run inside the sandbox: every call of a sandboxed
-//! session except one that asks to leave it (`dangerouslyDisableSandbox`)
-//! and one that runs a command listed in `sandbox.excludedCommands`.
+//! session except one that asks to leave it (`dangerouslyDisableSandbox`,
+//! unless `sandbox.allowUnsandboxedCommands` is false) and one that runs a
+//! command listed in `sandbox.excludedCommands`.
 //!
 //! Contract: CLAUDE-CODE-INTERFACE.md §2.2 (Bash `dangerouslyDisableSandbox`)
 //! and §4.2 (`sandbox.excludedCommands`: commands run outside the
-//! sandbox). Decision (rudder's reading of Claude Code's examples such as
+//! sandbox; `sandbox.allowUnsandboxedCommands`, default true: when false,
+//! Claude Code ignores `dangerouslyDisableSandbox` completely and the
+//! command runs sandboxed — excluded commands still run outside).
+//! Decision (rudder's reading of Claude Code's examples such as
 //! `"excludedCommands": ["docker"]`): an entry without `*` names a command
 //! with any arguments (`docker` covers `docker ps`, not `dockerd`); an
 //! entry with `*` or a trailing `:*` is matched as a `Bash(...)` rule
@@ -68,12 +72,23 @@ pub fn excluded_by<'e>(
         .find(|entry| commands.iter().any(|command| entry.covers(command)))
 }
 
+/// Whether a call whose `dangerouslyDisableSandbox` is `asked` leaves the
+/// sandbox for that reason: only when `sandbox.allowUnsandboxedCommands`
+/// is not false ([`Policy::sandbox_allow_unsandboxed`]); otherwise the
+/// flag is ignored.
+pub fn leaves_on_request(policy: &Policy, asked: bool) -> bool {
+    asked && policy.sandbox_allow_unsandboxed
+}
+
 /// Whether a Bash call runs inside the sandbox under `policy`: the session
 /// is sandboxed ([`Policy::sandboxed`]: `sandbox.enabled` and bubblewrap
-/// started), the call does not ask to leave (`leaves`, its
-/// `dangerouslyDisableSandbox`), and none of `commands` is excluded.
+/// started), the call does not leave on request (`leaves`, its
+/// `dangerouslyDisableSandbox`, see [`leaves_on_request`]), and none of
+/// `commands` is excluded.
 pub fn runs_sandboxed(policy: &Policy, leaves: bool, commands: &[&SimpleCommand]) -> bool {
-    policy.sandboxed && !leaves && excluded_by(commands, &policy.sandbox_excluded).is_none()
+    policy.sandboxed
+        && !leaves_on_request(policy, leaves)
+        && excluded_by(commands, &policy.sandbox_excluded).is_none()
 }
 
 /// [`runs_sandboxed`] for a Bash tool `input` (`command`,
@@ -85,7 +100,7 @@ pub fn bash_runs_sandboxed(policy: &Policy, input: &Value) -> bool {
         .get("dangerouslyDisableSandbox")
         .and_then(Value::as_bool)
         == Some(true);
-    if !policy.sandboxed || leaves {
+    if !policy.sandboxed || leaves_on_request(policy, leaves) {
         return false;
     }
     let command = input.get("command").and_then(Value::as_str).unwrap_or("");
