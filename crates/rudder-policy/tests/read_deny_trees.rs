@@ -16,7 +16,9 @@ use serde_json::json;
 
 /// The fixture project without its `.env` (a secret that would make
 /// whole-tree reads ask on its own), plus `secrets/key.txt`,
-/// `notes/plan.private` and `notes/todo.md`.
+/// `notes/plan.private` and `notes/todo.md`. Panics on I/O failure, like
+/// the tests that call it.
+#[allow(clippy::unwrap_used)]
 fn project() -> Env {
     let env = Env::new();
     fs::remove_file(env.proj.join(".env")).unwrap();
