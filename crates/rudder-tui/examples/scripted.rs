@@ -212,6 +212,13 @@ impl Driver for Scripted {
         })
     }
 
+    fn image_from_clipboard(&self, bytes: Vec<u8>) -> Result<ContentBlock, ImageError> {
+        Err(ImageError::Refused(format!(
+            "a clipboard image of {} bytes: images are not scripted",
+            bytes.len()
+        )))
+    }
+
     fn choose_mcp_server(&self, _server: &str, _choice: McpServerChoice) {
         // The script offers no MCP servers, so the dialog never opens.
     }

@@ -72,6 +72,14 @@ pub trait Driver: Send + Sync {
     /// insert the pasted text as text instead.
     fn load_image<'a>(&'a self, path: PathBuf) -> BoxFuture<'a, Result<ContentBlock, ImageError>>;
 
+    /// Turns image bytes the TUI read from the system clipboard (Ctrl+V,
+    /// Claude Code's "paste image") into an `image` content block with the
+    /// same rules as [`Driver::load_image`]: type by content, same size
+    /// limit, base64. At most 16 MiB arrive (`clipboard.rs`). Called off
+    /// the event loop, from a task. Errors: [`ImageError::Refused`] with a
+    /// message to show (not an image, too large, with the limit).
+    fn image_from_clipboard(&self, bytes: Vec<u8>) -> Result<ContentBlock, ImageError>;
+
     /// The person answered the project MCP server dialog for `server` (a
     /// `.mcp.json` server no setting approves or rejects, listed in
     /// [`crate::TuiOptions::mcp_servers_to_approve`]). The driver saves

@@ -32,7 +32,8 @@ pub(crate) enum Call {
 /// Records calls; commands answer `Ok("done: …")`; rewind points and
 /// memory files are what the test puts in; an image path containing
 /// `missing` is not found, one containing `huge` is refused, others load
-/// as a PNG whose data is the path.
+/// as a PNG whose data is the path; clipboard bytes starting with a PNG
+/// signature load as the image of `clipboard.png`, others are refused.
 #[derive(Default)]
 pub(crate) struct FakeDriver {
     pub(crate) calls: Mutex<Vec<Call>>,
@@ -140,6 +141,16 @@ impl Driver for FakeDriver {
                 Ok(fake_image(&path))
             }
         })
+    }
+
+    fn image_from_clipboard(&self, bytes: Vec<u8>) -> Result<ContentBlock, ImageError> {
+        if bytes.starts_with(b"\x89PNG") {
+            Ok(fake_image(std::path::Path::new("clipboard.png")))
+        } else {
+            Err(ImageError::Refused(
+                "the clipboard image is not a PNG".into(),
+            ))
+        }
     }
 
     fn choose_mcp_server(&self, server: &str, choice: McpServerChoice) {

@@ -243,6 +243,10 @@ impl Driver for SessionDriver {
         })
     }
 
+    fn image_from_clipboard(&self, bytes: Vec<u8>) -> Result<ContentBlock, ImageError> {
+        super::images::from_clipboard(&bytes)
+    }
+
     fn choose_mcp_server(&self, server: &str, choice: McpServerChoice) {
         if let Some(servers) = &self.inner.project_servers {
             servers.choose(server, choice, self.inner.events());

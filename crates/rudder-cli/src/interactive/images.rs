@@ -1,12 +1,15 @@
-//! A pasted or dropped image file, read into an `image` content block for
-//! the next prompt ([`rudder_tui::Driver::load_image`]).
+//! A pasted or dropped image file, or an image the TUI read from the
+//! clipboard (Ctrl+V), made an `image` content block for the next prompt
+//! ([`rudder_tui::Driver::load_image`],
+//! [`rudder_tui::Driver::image_from_clipboard`]).
 //!
 //! Same rules as the Read tool's images (`rudder_tools::read`): PNG, JPEG,
 //! GIF or WebP by their magic bytes, passed through unchanged as base64, at
 //! most [`MAX_IMAGE_BYTES`] (3.75 MiB, whose base64 is the Messages API's
 //! 5 MiB per image). The person pasted it, so no permission rule is asked:
 //! attaching a file you dropped is your own act, like typing its content.
-//! Owns: resolving the path and the refusals' wording. Must never: shrink
+//! Owns: resolving the path, the checks on the bytes, and the refusals'
+//! wording. Must never: shrink
 //! or convert an image (no image libraries), or read more than the cap.
 
 use std::io::Read as _;
@@ -50,12 +53,7 @@ pub fn load(path: &Path, cwd: &Path, home: Option<&Path>) -> Result<ContentBlock
         return Err(ImageError::Refused(format!("{shown} is not a file")));
     }
     if metadata.len() > MAX_IMAGE_BYTES {
-        return Err(ImageError::Refused(format!(
-            "{shown} is {}; images of at most {} can be attached (the API takes 5 MB of base64 per image). \
-             Attach a smaller copy, e.g. `convert in.png -resize 50% small.png`.",
-            megabytes(metadata.len()),
-            megabytes(MAX_IMAGE_BYTES)
-        )));
+        return Err(too_large(&shown.to_string(), metadata.len()));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(&path)
@@ -67,12 +65,40 @@ pub fn load(path: &Path, cwd: &Path, home: Option<&Path>) -> Result<ContentBlock
             megabytes(MAX_IMAGE_BYTES)
         )));
     }
-    let media_type = sniff_media_type(&bytes).ok_or_else(|| {
+    encode(&bytes, &shown.to_string())
+}
+
+/// The image the TUI read from the clipboard, as an image block.
+///
+/// Errors: [`ImageError::Refused`] when the bytes are over the cap (with
+/// the cap) or not a PNG, JPEG, GIF or WebP image.
+pub fn from_clipboard(bytes: &[u8]) -> Result<ContentBlock, ImageError> {
+    encode(bytes, "the clipboard image")
+}
+
+/// `bytes` (of the image `shown` names) as an image block, when under the
+/// cap and an image by their content.
+fn encode(bytes: &[u8], shown: &str) -> Result<ContentBlock, ImageError> {
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > MAX_IMAGE_BYTES {
+        return Err(too_large(shown, size));
+    }
+    let media_type = sniff_media_type(bytes).ok_or_else(|| {
         ImageError::Refused(format!(
             "{shown} is not a PNG, JPEG, GIF or WebP image (by its content)"
         ))
     })?;
-    Ok(image_block(media_type, &bytes))
+    Ok(image_block(media_type, bytes))
+}
+
+/// The refusal of an image of `size` bytes over the cap.
+fn too_large(shown: &str, size: u64) -> ImageError {
+    ImageError::Refused(format!(
+        "{shown} is {}; images of at most {} can be attached (the API takes 5 MB of base64 per image). \
+         Attach a smaller copy, e.g. `convert in.png -resize 50% small.png`.",
+        megabytes(size),
+        megabytes(MAX_IMAGE_BYTES)
+    ))
 }
 
 #[cfg(test)]
@@ -123,6 +149,36 @@ mod tests {
         let big = refused("big.png");
         assert!(
             big.contains("3.75 MB") && big.contains("smaller copy"),
+            "{big}"
+        );
+    }
+
+    #[test]
+    fn clipboard_bytes_get_the_same_checks() {
+        let Ok(ContentBlock::Image {
+            source: ImageSource::Base64 { media_type, data },
+            ..
+        }) = from_clipboard(PNG)
+        else {
+            panic!("the PNG did not load");
+        };
+        assert_eq!(
+            (media_type.as_str(), data.as_str()),
+            ("image/png", "iVBORw0KGgoAAAANSUhEUg==")
+        );
+        let refused = |bytes: &[u8]| match from_clipboard(bytes) {
+            Err(ImageError::Refused(message)) => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refused(b"<html>"),
+            "the clipboard image is not a PNG, JPEG, GIF or WebP image (by its content)"
+        );
+        let mut big = PNG.to_vec();
+        big.resize(usize::try_from(MAX_IMAGE_BYTES).unwrap() + 100 * 1024, 0);
+        let big = refused(&big);
+        assert!(
+            big.starts_with("the clipboard image is 3.85 MB; images of at most 3.75 MB"),
             "{big}"
         );
     }
