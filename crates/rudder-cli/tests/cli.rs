@@ -67,6 +67,8 @@ mod tmux_support;
 mod trust_gate;
 #[path = "cli/tui.rs"]
 mod tui;
+#[path = "cli/tui_clipboard.rs"]
+mod tui_clipboard;
 #[path = "cli/tui_mcp.rs"]
 mod tui_mcp;
 #[path = "cli/tui_pickers.rs"]

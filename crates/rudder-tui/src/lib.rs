@@ -21,7 +21,8 @@
 //! prompts come back to the editor), Esc Esc opens the rewind picker;
 //! Shift+Tab cycles default → acceptEdits → plan (→ bypassPermissions when
 //! allowed); `@` completes files, `/` commands, `!` runs a shell command;
-//! a pasted or dropped image file is attached as `[Image #1]`; Up/Down
+//! a pasted or dropped image file, or with Ctrl+V an image copied to the
+//! clipboard, is attached as `[Image #1]`; Up/Down
 //! walk the history; Ctrl+D or Ctrl+C twice exits.
 //!
 //! # Implementing the driver (rudder-cli)
@@ -53,6 +54,8 @@
 //!                    only while idle, so the lock is free)
 //! memory_files()  -> the memory files and where new ones would go
 //! load_image(p)   -> read, check type and size, base64 image block
+//! image_from_clipboard(bytes) -> the same checks on bytes the TUI read
+//!                    from the clipboard (Ctrl+V)
 //! choose_mcp_server(name, choice) -> save the answer to settings, start
 //!                    the approved server(s) on the manager, notice event
 //! ```
@@ -61,6 +64,7 @@
 
 mod app;
 mod choose;
+mod clipboard;
 mod complete;
 mod driver;
 mod dropped;

@@ -1,8 +1,8 @@
 //! The event loop: wires the terminal, the agent's channels and the app.
 //!
 //! Owns: waiting (on keys, agent events, approval requests, command
-//! results, rewind points, pasted images, file listings and the
-//! status-line command), carrying out the app's effects (suspending the
+//! results, rewind points, pasted images, clipboard images, file listings
+//! and the status-line command), carrying out the app's effects (suspending the
 //! terminal while the editor runs), and pacing redraws: a frame only when something changed,
 //! at most ~30 per second, and a timer only while something animates, so
 //! an idle TUI makes no wakeups at all (USER-PAINS.md §1.2). Must never:
@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::app::{App, Effect, preview_file};
+use crate::clipboard;
 use crate::driver::{CommandError, Driver, ImageError, RewindChoice};
 use crate::error::TuiError;
 use crate::history::History;
@@ -84,6 +85,7 @@ pub async fn run(
         commands: mpsc::unbounded_channel(),
         points: mpsc::unbounded_channel(),
         images: mpsc::unbounded_channel(),
+        clipboard: mpsc::unbounded_channel(),
         files: mpsc::unbounded_channel(),
         status_lines: mpsc::unbounded_channel(),
         status_task: None,
@@ -111,6 +113,7 @@ struct Loop {
     commands: Channel<Result<String, CommandError>>,
     points: Channel<Result<Vec<RewindChoice>, CommandError>>,
     images: Channel<(String, Result<ContentBlock, ImageError>)>,
+    clipboard: Channel<Result<ContentBlock, String>>,
     files: Channel<Vec<String>>,
     status_lines: Channel<Option<String>>,
     status_task: Option<JoinHandle<()>>,
@@ -187,6 +190,7 @@ impl Loop {
                 Some(result) = self.commands.1.recv() => app.on_command_result(result),
                 Some(points) = self.points.1.recv() => app.on_rewind_points(points),
                 Some((text, image)) = self.images.1.recv() => app.on_image(&text, image),
+                Some(image) = self.clipboard.1.recv() => app.on_clipboard_image(image),
                 Some(files) = self.files.1.recv() => app.set_files(files),
                 Some(text) = self.status_lines.1.recv() => app.set_custom_status(text),
                 () = sleep_until(wake), if wake.is_some() => self.on_timer(app)?,
@@ -256,6 +260,16 @@ impl Loop {
                 let reply = self.images.0.clone();
                 tokio::spawn(async move {
                     let _ = reply.send((text, driver.load_image(path).await));
+                });
+            }
+            Effect::ReadClipboardImage => {
+                let driver = self.driver.clone();
+                let reply = self.clipboard.0.clone();
+                tokio::spawn(async move {
+                    let env = clipboard::ClipboardEnv::from_process();
+                    let image =
+                        clipboard::image_block(driver.as_ref(), &env, clipboard::TIMEOUT).await;
+                    let _ = reply.send(image);
                 });
             }
             // Carried out by the loop itself (it owns the input stream).

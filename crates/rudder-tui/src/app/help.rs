@@ -26,6 +26,7 @@ const KEYS: &[(&str, &str)] = &[
         "drop or paste an image file",
         "attach it to the prompt as [Image #1]",
     ),
+    ("Ctrl+V", "attach the image in the clipboard"),
     ("Up / Down", "history"),
     ("Ctrl+C twice, Ctrl+D", "exit"),
 ];

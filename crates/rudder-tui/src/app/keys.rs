@@ -1,6 +1,6 @@
 //! Key and paste handling for the prompt: editing, history, completion,
-//! submit / queue / steer, interrupt, mode cycling, and pasted (or
-//! dropped) image files.
+//! submit / queue / steer, interrupt, mode cycling, pasted (or dropped)
+//! image files, and Ctrl+V for an image in the clipboard.
 //!
 //! Owns: the key map (documented on [`App::on_key`]). Must never: do I/O;
 //! slow work leaves as an [`Effect`].
@@ -33,7 +33,9 @@ impl App {
     /// [`App::picker_key`]) take the keys;
     /// Shift+Tab cycles the permission mode; Ctrl+C clears the prompt,
     /// interrupts, or twice exits; Ctrl+D on an empty prompt exits;
-    /// Ctrl+A/E/U/K/W edit like a shell.
+    /// Ctrl+A/E/U/K/W edit like a shell; Ctrl+V attaches the image in the
+    /// system clipboard (Claude Code's image paste; the terminal pastes
+    /// text only, so the event loop reads the clipboard itself).
     pub(crate) fn on_key(&mut self, key: KeyEvent, now: Instant) {
         if key.kind == KeyEventKind::Release {
             return;
@@ -72,6 +74,7 @@ impl App {
             KeyCode::Char('u') if ctrl => self.edit(|editor| editor.kill_line_before()),
             KeyCode::Char('k') if ctrl => self.edit(|editor| editor.kill_line_after()),
             KeyCode::Char('w') if ctrl => self.edit(|editor| editor.delete_word()),
+            KeyCode::Char('v') if ctrl => self.effects.push(Effect::ReadClipboardImage),
             KeyCode::Char(ch) if !ctrl => self.edit(|editor| editor.insert_char(ch)),
             KeyCode::Backspace => self.edit(|editor| editor.backspace()),
             KeyCode::Delete => self.edit(|editor| editor.delete()),

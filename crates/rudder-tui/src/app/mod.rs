@@ -67,6 +67,10 @@ pub(crate) enum Effect {
         /// What was pasted (inserted as text when there is no such file).
         text: String,
     },
+    /// Read an image from the system clipboard (`clipboard.rs`), have
+    /// [`Driver::image_from_clipboard`] make it a block, and hand the
+    /// answer to [`App::on_clipboard_image`].
+    ReadClipboardImage,
     /// Suspend the TUI, edit this file in the configured editor, resume,
     /// and report to [`App::on_editor_closed`].
     OpenEditor(std::path::PathBuf),
@@ -420,6 +424,20 @@ impl App {
             Ok(block) => self.editor.attach_image(block),
             Err(ImageError::NotFound) => self.editor.paste(text),
             Err(ImageError::Refused(message)) => {
+                self.commit_notice(&format!("Image not attached: {message}"), Color::Yellow);
+            }
+        }
+        self.refresh_completion();
+        self.dirty = true;
+    }
+
+    /// The image read from the clipboard (Ctrl+V) arrived: attach it as
+    /// `[Image #n]`, like a pasted image file, or show why there is none
+    /// (`Err`: which program is missing, no image, too large, …).
+    pub(crate) fn on_clipboard_image(&mut self, image: Result<ContentBlock, String>) {
+        match image {
+            Ok(block) => self.editor.attach_image(block),
+            Err(message) => {
                 self.commit_notice(&format!("Image not attached: {message}"), Color::Yellow);
             }
         }
