@@ -46,7 +46,7 @@ pub use mode::{bypass_allowed, running_as_root};
 pub use policy::{Policy, PolicyBuilder, PolicyError};
 pub use resolve::{ResolveEnv, resolve_call};
 pub use rule::{RuleError, RuleSource};
-pub use sandbox::{SandboxConfig, SandboxPlan, SandboxStatus};
+pub use sandbox::{ProxyRoute, SandboxConfig, SandboxPlan, SandboxStatus};
 pub use trust::{TrustError, TrustStore};
 
 /// Resolves and decides one tool call: [`resolve_call`] in `cwd` (the Bash

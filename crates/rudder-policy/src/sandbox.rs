@@ -1,7 +1,8 @@
 //! The bubblewrap sandbox for Bash calls: detection, and the argv prefix
 //! that runs a command with the filesystem read-only except the working
-//! directories and a temporary directory, the network off unless allowed,
-//! no process outliving the call (`--unshare-pid --die-with-parent`) and a
+//! directories and a temporary directory, the network off or reachable
+//! only through the session's filtering proxy ([`ProxyRoute`]), no process
+//! outliving the call (`--unshare-pid --die-with-parent`) and a
 //! new session (no terminal injection).
 //!
 //! Contract: ISSUE 4 §6, RUST-DEPS.md "Sandboxing findings" (bwrap 0.8 works
@@ -9,8 +10,9 @@
 //! user namespace — detection must say so), CVE-2026-25725 (config paths
 //! must stay read-only even when absent), USER-PAINS.md §5.3 and §5.4.
 //!
-//! Owns: finding and probing `bwrap`, computing the mount plan, and
-//! ([`scope`]) telling which Bash calls run inside it. Runs `bwrap` once to
+//! Owns: finding and probing `bwrap`, computing the mount plan,
+//! ([`scope`]) telling which Bash calls run inside it, and ([`domains`])
+//! which hosts `sandbox.network.allowedDomains` lets them reach. Runs `bwrap` once to
 //! probe; otherwise only looks at the filesystem. Never decides whether a
 //! command may run (that is [`crate::decide`]).
 
@@ -20,11 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Sandbox settings (compatible in spirit with Claude Code's `sandbox`
-/// settings key).
+/// settings key). The network is not here: it is off unless a call is
+/// given a [`ProxyRoute`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SandboxConfig {
-    /// Let commands use the network (`--share-net`). Default: off.
-    pub allow_network: bool,
     /// Give each command a private, empty `/tmp` (default) instead of the
     /// host's `/tmp`.
     pub private_tmp: bool,
@@ -32,12 +33,35 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self {
-            allow_network: false,
-            private_tmp: true,
-        }
+        Self { private_tmp: true }
     }
 }
+
+/// The hidden first argument that runs the `rudder` binary as the
+/// network bridge inside a sandbox: `rudder __sandbox-net-bridge <socket>
+/// <port> <command…>` listens on `127.0.0.1:<port>` in the sandbox's own
+/// network namespace, relays each connection to the proxy's Unix socket,
+/// and runs the command.
+pub const BRIDGE_ARG: &str = "__sandbox-net-bridge";
+
+/// How a sandboxed command reaches the session's filtering proxy: the
+/// proxy's Unix socket (bound into the sandbox), the program that bridges
+/// a loopback port to it (the `rudder` binary, run with [`BRIDGE_ARG`])
+/// and that port. The network namespace stays private; the proxy decides
+/// what is reachable (Claude Code's sandbox runtime does the same with a
+/// socket and `socat`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyRoute {
+    /// The proxy's Unix socket on the host.
+    pub socket: PathBuf,
+    /// The `rudder` binary.
+    pub bridge: PathBuf,
+    /// The loopback port the bridge listens on inside the sandbox.
+    pub port: u16,
+}
+
+/// Hosts a sandboxed command reaches without the proxy: its own loopback.
+const NO_PROXY: &str = "localhost,127.0.0.1,::1";
 
 /// Whether the sandbox can be used here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +244,12 @@ impl SandboxPlan {
 
     /// The argv prefix to run a command in the sandbox with `cwd` as its
     /// working directory; the caller appends the command (`bash -c …`).
-    pub fn prefix(&self, cwd: &Path) -> Vec<String> {
+    /// The command gets a network namespace of its own: with no `proxy`
+    /// it has no network at all; with one, the bridge runs first and the
+    /// command finds the proxy in `HTTP_PROXY`, `HTTPS_PROXY`,
+    /// `http_proxy` and `https_proxy` (`NO_PROXY` keeps its own loopback
+    /// direct; `ALL_PROXY` is removed, there is no SOCKS proxy).
+    pub fn prefix(&self, cwd: &Path, proxy: Option<&ProxyRoute>) -> Vec<String> {
         let mut argv = vec![self.bwrap.display().to_string()];
         let mut push = |items: &[&str]| argv.extend(items.iter().map(|s| s.to_string()));
         push(&["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]);
@@ -249,12 +278,31 @@ impl SandboxPlan {
             let p = path.display().to_string();
             push(&["--tmpfs", &p, "--remount-ro", &p]);
         }
-        push(&["--unshare-all"]);
-        if self.config.allow_network {
-            push(&["--share-net"]);
+        if let Some(route) = proxy {
+            let socket = route.socket.display().to_string();
+            let bridge = route.bridge.display().to_string();
+            let url = format!("http://127.0.0.1:{}", route.port);
+            push(&["--bind", &socket, &socket, "--ro-bind", &bridge, &bridge]);
+            for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+                push(&["--setenv", name, &url]);
+            }
+            push(&[
+                "--setenv", "NO_PROXY", NO_PROXY, "--setenv", "no_proxy", NO_PROXY,
+            ]);
+            push(&["--unsetenv", "ALL_PROXY", "--unsetenv", "all_proxy"]);
         }
+        push(&["--unshare-all"]);
         let c = cwd.display().to_string();
         push(&["--die-with-parent", "--new-session", "--chdir", &c, "--"]);
+        if let Some(route) = proxy {
+            let port = route.port.to_string();
+            push(&[
+                &route.bridge.display().to_string(),
+                BRIDGE_ARG,
+                &route.socket.display().to_string(),
+                &port,
+            ]);
+        }
         argv
     }
 
@@ -270,6 +318,7 @@ impl SandboxPlan {
     }
 }
 
+pub mod domains;
 pub mod scope;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ fn available() -> Option<PathBuf> {
 }
 
 fn run(plan: &SandboxPlan, cwd: &Path, script: &str) -> (bool, String) {
-    let argv = plan.prefix(cwd);
+    let argv = plan.prefix(cwd, None);
     let output = Command::new(&argv[0])
         .args(&argv[1..])
         .args(["bash", "-c", script])
@@ -35,7 +35,7 @@ fn prefix_shape() {
         Path::new("/nonexistent/home"),
         SandboxConfig::default(),
     );
-    let argv = plan.prefix(Path::new("/nonexistent/proj"));
+    let argv = plan.prefix(Path::new("/nonexistent/proj"), None);
     let text = argv.join(" ");
     assert!(text.starts_with("/usr/bin/bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp"));
     assert!(text.contains("--bind /nonexistent/proj /nonexistent/proj"));
@@ -44,19 +44,50 @@ fn prefix_shape() {
     );
     assert!(text.contains("--unshare-all"));
     assert!(!text.contains("--share-net"));
+    assert!(!text.contains("PROXY"));
     assert!(text.ends_with("--die-with-parent --new-session --chdir /nonexistent/proj --"));
-    let net = SandboxPlan::new(
+    let shared_tmp = SandboxPlan::new(
         PathBuf::from("bwrap"),
         &[],
         Path::new("/nonexistent/home"),
-        SandboxConfig {
-            allow_network: true,
-            private_tmp: false,
-        },
+        SandboxConfig { private_tmp: false },
     );
-    let text = net.prefix(Path::new("/")).join(" ");
-    assert!(text.contains("--share-net"));
+    let text = shared_tmp.prefix(Path::new("/"), None).join(" ");
     assert!(text.contains("--bind /tmp /tmp"));
+}
+
+#[test]
+fn a_proxy_route_keeps_the_network_private_and_runs_the_bridge_first() {
+    let plan = SandboxPlan::new(
+        PathBuf::from("/usr/bin/bwrap"),
+        &[PathBuf::from("/nonexistent/proj")],
+        Path::new("/nonexistent/home"),
+        SandboxConfig::default(),
+    );
+    let route = ProxyRoute {
+        socket: PathBuf::from("/tmp/rudder-net-x/proxy.sock"),
+        bridge: PathBuf::from("/opt/rudder/bin/rudder"),
+        port: 3128,
+    };
+    let text = plan
+        .prefix(Path::new("/nonexistent/proj"), Some(&route))
+        .join(" ");
+    assert!(text.contains("--unshare-all"));
+    assert!(!text.contains("--share-net"), "{text}");
+    assert!(text.contains("--bind /tmp/rudder-net-x/proxy.sock /tmp/rudder-net-x/proxy.sock"));
+    assert!(text.contains("--ro-bind /opt/rudder/bin/rudder /opt/rudder/bin/rudder"));
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+        assert!(
+            text.contains(&format!("--setenv {name} http://127.0.0.1:3128 ")),
+            "{name}: {text}"
+        );
+    }
+    assert!(text.contains("--setenv NO_PROXY localhost,127.0.0.1,::1"));
+    assert!(text.contains("--unsetenv ALL_PROXY"));
+    assert!(text.ends_with(
+        "--chdir /nonexistent/proj -- /opt/rudder/bin/rudder __sandbox-net-bridge \
+         /tmp/rudder-net-x/proxy.sock 3128"
+    ));
 }
 
 #[test]
