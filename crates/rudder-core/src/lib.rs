@@ -22,6 +22,7 @@ pub mod paths;
 pub mod permissions;
 pub mod prompt;
 pub mod request;
+pub mod sandbox_net;
 pub mod session;
 pub mod skills;
 pub mod subagent;

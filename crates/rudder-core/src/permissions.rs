@@ -22,6 +22,8 @@ use serde_json::Value;
 
 pub use rudder_policy::Decision;
 
+use crate::sandbox_net::SandboxNetwork;
+
 /// One tool call as the policy sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct CallToCheck<'a> {
@@ -143,11 +145,13 @@ pub trait PermissionGate: Send + Sync {
 
 /// The gate over `rudder-policy`: the session's [`Policy`] (changed by
 /// approved updates) and, when Bash runs sandboxed, the session's
-/// bubblewrap plan.
+/// bubblewrap plan and, with `sandbox.network.allowedDomains`, its
+/// filtered network.
 #[derive(Debug)]
 pub struct PolicyGate {
     policy: RwLock<Policy>,
     sandbox: Option<SandboxPlan>,
+    network: Option<SandboxNetwork>,
     /// Created protected paths already reported.
     reported: Mutex<Vec<PathBuf>>,
     /// Source of the rules added for the current turn, if any.
@@ -160,9 +164,18 @@ impl PolicyGate {
         Self {
             policy: RwLock::new(policy),
             sandbox,
+            network: None,
             reported: Mutex::new(Vec::new()),
             turn_source: Mutex::new(None),
         }
+    }
+
+    /// The gate with sandboxed commands reaching the network through
+    /// `network`'s filtering proxy (otherwise they have no network). The
+    /// gate owns it: the proxy ends when the gate (the session) does.
+    pub fn with_network(mut self, network: SandboxNetwork) -> Self {
+        self.network = Some(network);
+        self
     }
 
     /// A copy of the policy with no rules, for probes that must not depend
@@ -248,11 +261,25 @@ impl PermissionGate for PolicyGate {
     /// ignored when `sandbox.allowUnsandboxedCommands` is false) or runs a
     /// command of `sandbox.excludedCommands`
     /// ([`rudder_policy::sandbox::scope::bash_runs_sandboxed`], the same
-    /// test the policy's sandbox auto-allow uses).
+    /// test the policy's sandbox auto-allow uses). With a filtered network
+    /// the command goes through its proxy (started here the first time);
+    /// if the proxy cannot start, the command runs with no network.
     fn sandbox_prefix(&self, input: &Value, cwd: &Path) -> Option<Vec<String>> {
         let plan = self.sandbox.as_ref()?;
-        let policy = self.policy.read().unwrap_or_else(PoisonError::into_inner);
-        rudder_policy::sandbox::scope::bash_runs_sandboxed(&policy, input).then(|| plan.prefix(cwd))
+        let sandboxed = {
+            let policy = self.policy.read().unwrap_or_else(PoisonError::into_inner);
+            rudder_policy::sandbox::scope::bash_runs_sandboxed(&policy, input)
+        };
+        if !sandboxed {
+            return None;
+        }
+        let route = self.network.as_ref().and_then(|network| {
+            network
+                .route()
+                .inspect_err(|error| tracing::warn!(%error, "the sandboxed command has no network"))
+                .ok()
+        });
+        Some(plan.prefix(cwd, route.as_ref()))
     }
 
     fn walk_filter(&self) -> Option<Arc<dyn WalkFilter>> {
