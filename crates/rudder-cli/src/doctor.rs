@@ -192,9 +192,27 @@ fn sandbox_state(context: &Context) -> String {
     } else {
         "not enabled (`\"sandbox\": {\"enabled\": true}`)"
     };
+    let allowed = context
+        .loaded
+        .settings
+        .sandbox
+        .as_ref()
+        .and_then(|sandbox| sandbox.network.as_ref())
+        .map_or(0, |network| network.allowed_domains.len());
+    let network = match (enabled, allowed) {
+        (false, _) => String::new(),
+        (true, 0) => "; commands have no network".to_owned(),
+        (true, n) => format!(
+            "; commands reach the network only through rudder's proxy \
+             ({n} sandbox.network.allowedDomains entries)"
+        ),
+    };
     match sandbox::detect() {
         SandboxStatus::Available { bwrap } => {
-            format!("{setting}; bubblewrap works here ({})", bwrap.display())
+            format!(
+                "{setting}; bubblewrap works here ({}){network}",
+                bwrap.display()
+            )
         }
         SandboxStatus::Unavailable { reason } => format!("{setting}; unavailable: {reason}"),
     }

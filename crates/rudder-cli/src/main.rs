@@ -5,7 +5,9 @@
 //! (`interactive/`); otherwise the headless runner (`headless/`).
 //!
 //! `--version` is answered before anything else is set up (no runtime, no
-//! file reads), so it costs a process start and nothing more.
+//! file reads), so it costs a process start and nothing more. The hidden
+//! first argument `__sandbox-net-bridge` runs the sandbox's network bridge
+//! ([`sandbox_bridge`]) instead of rudder.
 
 mod args;
 mod config_command;
@@ -15,6 +17,7 @@ mod headless;
 mod interactive;
 mod mcp_cmd;
 mod mcp_setup;
+mod sandbox_bridge;
 mod setup;
 mod trust_command;
 
@@ -26,6 +29,13 @@ use args::{Args, Command};
 use exit::Exit;
 
 fn main() -> ExitCode {
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if raw
+        .first()
+        .is_some_and(|first| first == rudder_policy::sandbox::BRIDGE_ARG)
+    {
+        return sandbox_bridge::run(&raw[1..]);
+    }
     let args = Args::parse();
     if args.version {
         println!("{} (rudder)", env!("CARGO_PKG_VERSION"));

@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use rudder_config::settings::LoadedSettings;
 use rudder_core::permissions::{PermissionGate, PolicyGate};
+use rudder_core::sandbox_net::SandboxNetwork;
 use rudder_policy::rule::RuleSource;
+use rudder_policy::sandbox::domains::DomainFilter;
 use rudder_policy::sandbox::{self, SandboxConfig, SandboxPlan, SandboxStatus};
 use rudder_policy::{PolicyBuilder, TrustStore, bypass_allowed, running_as_root};
 use rudder_protocol::PermissionMode;
@@ -104,6 +106,9 @@ pub fn build(
     }
     let mut notices = Vec::new();
     let plan = sandbox_plan(loaded, &mut notices);
+    let network = plan
+        .as_ref()
+        .and_then(|_| sandbox_network(loaded, &mut notices));
     let (policy, errors) = builder
         .sandboxed(plan.is_some())
         .sandbox_allow_unsandboxed(
@@ -114,7 +119,7 @@ pub fn build(
                 .and_then(|sandbox| sandbox.allow_unsandboxed_commands)
                 .unwrap_or(true),
         )
-        .sandbox_auto_allow(sandbox_auto_allow(loaded, plan.as_ref(), &mut notices))
+        .sandbox_auto_allow(sandbox_auto_allow(loaded))
         .sandbox_excluded_commands(
             loaded
                 .settings
@@ -129,8 +134,12 @@ pub fn build(
         writable.extend(sandbox_writable.iter().cloned());
         SandboxPlan::new(bwrap, &writable, &home, config)
     });
+    let mut gate = PolicyGate::new(policy, plan);
+    if let Some(network) = network {
+        gate = gate.with_network(network);
+    }
     Ok(BuiltGate {
-        gate: Arc::new(PolicyGate::new(policy, plan)),
+        gate: Arc::new(gate),
         mode,
         notices,
     })
@@ -154,32 +163,46 @@ fn expand_home(dir: &str, home: &Path, base: &Path) -> PathBuf {
     }
 }
 
-/// `sandbox.autoAllowBashIfSandboxed` (Claude Code default: true) for a
-/// session sandboxed by `plan` — except that it is not applied, with a
-/// notice, when the sandbox's network is open: rudder does not filter
-/// `sandbox.network.allowedDomains` by domain, so a command allowed
-/// without asking could send what it reads anywhere.
-fn sandbox_auto_allow(
-    loaded: &LoadedSettings,
-    plan: Option<&(PathBuf, SandboxConfig)>,
-    notices: &mut Vec<String>,
-) -> bool {
-    let wanted = loaded
+/// `sandbox.autoAllowBashIfSandboxed` (Claude Code default: true). It
+/// holds with `sandbox.network.allowedDomains` too: sandboxed commands
+/// reach only the listed domains, through the session's filtering proxy.
+fn sandbox_auto_allow(loaded: &LoadedSettings) -> bool {
+    loaded
         .settings
         .sandbox
         .as_ref()
         .and_then(|sandbox| sandbox.auto_allow_bash_if_sandboxed)
-        .unwrap_or(true);
-    let network_open = plan.is_some_and(|(_, config)| config.allow_network);
-    if wanted && network_open {
-        notices.push(
-            "sandbox.autoAllowBashIfSandboxed is not applied: sandbox.network.allowedDomains \
-             opens the sandbox's network to every domain (rudder does not filter by domain), \
-             so Bash commands are asked about as without it"
-                .to_owned(),
-        );
+        .unwrap_or(true)
+}
+
+/// With `sandbox.network.allowedDomains` set (in a sandboxed session): the
+/// filtered network, its unusable entries added to `notices`. `None`
+/// leaves sandboxed commands without network: no list, or no path to the
+/// `rudder` binary for the bridge (with a notice).
+fn sandbox_network(loaded: &LoadedSettings, notices: &mut Vec<String>) -> Option<SandboxNetwork> {
+    let entries = &loaded
+        .settings
+        .sandbox
+        .as_ref()?
+        .network
+        .as_ref()?
+        .allowed_domains;
+    if entries.is_empty() {
+        return None;
     }
-    wanted && !network_open
+    let (filter, errors) = DomainFilter::new(entries.iter().map(String::as_str));
+    notices.extend(errors.iter().map(ToString::to_string));
+    match std::env::current_exe() {
+        Ok(rudder) => Some(SandboxNetwork::new(filter, rudder)),
+        Err(error) => {
+            notices.push(format!(
+                "sandboxed Bash commands have no network: sandbox.network.allowedDomains needs \
+                 rudder's own binary as the sandbox's network bridge, and its path is unknown \
+                 ({error})"
+            ));
+            None
+        }
+    }
 }
 
 /// When the `sandbox.enabled` setting is on: bwrap and its configuration,
@@ -194,16 +217,7 @@ fn sandbox_plan(
         return None;
     }
     match sandbox::detect() {
-        SandboxStatus::Available { bwrap } => Some((
-            bwrap,
-            SandboxConfig {
-                allow_network: settings
-                    .network
-                    .as_ref()
-                    .is_some_and(|network| !network.allowed_domains.is_empty()),
-                ..SandboxConfig::default()
-            },
-        )),
+        SandboxStatus::Available { bwrap } => Some((bwrap, SandboxConfig::default())),
         SandboxStatus::Unavailable { reason } => {
             notices.push(format!(
                 "the Bash sandbox is enabled in settings but cannot start: {reason}"
