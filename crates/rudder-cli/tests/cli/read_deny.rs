@@ -7,7 +7,7 @@
 use rudder_testkit::{MockServer, Scenario};
 use serde_json::json;
 
-use super::support::{Workspace, records, result_of, stderr};
+use super::support::{Workspace, records, result_of, stderr, tool_outcomes};
 
 #[test]
 fn recursive_grep_and_glob_do_not_reveal_files_a_read_deny_rule_covers() {
@@ -28,17 +28,7 @@ fn recursive_grep_and_glob_do_not_reveal_files_a_read_deny_rule_covers() {
         {"content": [{"type": "text", "text": "Done."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = workspace
-        .rudder(&server)
-        .args([
-            "-p",
-            "find the token",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-        ])
-        .output()
-        .unwrap();
+    let output = workspace.run_stream_json(&server, "find the token");
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let results: Vec<String> = records(&output)
         .into_iter()
@@ -86,28 +76,8 @@ fn recursive_bash_grep_over_a_read_denied_file_is_not_auto_allowed() {
         {"content": [{"type": "text", "text": "Done."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = workspace
-        .rudder(&server)
-        .args([
-            "-p",
-            "find the token",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-        ])
-        .output()
-        .unwrap();
-    let results: Vec<(bool, String)> = records(&output)
-        .into_iter()
-        .filter(|record| record["type"] == "user")
-        .flat_map(|record| {
-            record["message"]["content"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|block| (block["is_error"] == true, block["content"].to_string()))
-        .collect();
+    let output = workspace.run_stream_json(&server, "find the token");
+    let results: Vec<(bool, String)> = tool_outcomes(&output);
     assert_eq!(results.len(), 2, "{results:?}\nstderr: {}", stderr(&output));
     assert!(
         results[0].0 && results[0].1.contains("Read(./secrets/**)"),

@@ -14,27 +14,13 @@ use rudder_policy::sandbox::{SandboxStatus, detect};
 use rudder_testkit::{MockServer, Scenario};
 use serde_json::{Value, json};
 
-use super::support::{Workspace, records, result_of, stderr};
+use super::support::{Workspace, records, result_of, stderr, tool_outcomes};
 
 fn bash(command: &str) -> Value {
     json!({"type": "tool_use", "name": "Bash", "input": {"command": command, "description": "Run it"}})
 }
 
 /// The text of every tool result, in order.
-fn tool_results(output: &std::process::Output) -> Vec<(bool, String)> {
-    records(output)
-        .into_iter()
-        .filter(|record| record["type"] == "user")
-        .flat_map(|record| {
-            record["message"]["content"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|block| (block["is_error"] == true, block["content"].to_string()))
-        .collect()
-}
-
 #[test]
 fn bash_runs_in_the_sandbox_when_settings_enable_it() {
     if let SandboxStatus::Unavailable { reason } = detect() {
@@ -83,7 +69,7 @@ fn bash_runs_in_the_sandbox_when_settings_enable_it() {
         .output()
         .unwrap();
     let result = result_of(&output);
-    let results = tool_results(&output);
+    let results = tool_outcomes(&output);
     assert_eq!(results.len(), 7, "{results:?}\nstderr: {}", stderr(&output));
 
     assert_eq!(
@@ -167,18 +153,8 @@ fn sandboxed_commands_run_without_asking_but_excluded_ones_still_ask() {
         {"content": [{"type": "text", "text": "Done."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = workspace
-        .rudder(&server)
-        .args([
-            "-p",
-            "make files",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-        ])
-        .output()
-        .unwrap();
-    let results = tool_results(&output);
+    let output = workspace.run_stream_json(&server, "make files");
+    let results = tool_outcomes(&output);
     assert_eq!(results.len(), 2, "{results:?}\nstderr: {}", stderr(&output));
     assert!(
         !results[0].0 && workspace.repo.join("made-in-sandbox.txt").exists(),
@@ -281,18 +257,8 @@ fn allowed_domains_are_reached_through_the_proxy_and_nothing_else() {
         {"content": [{"type": "text", "text": "Done."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = workspace
-        .rudder(&server)
-        .args([
-            "-p",
-            "use the network",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-        ])
-        .output()
-        .unwrap();
-    let results = tool_results(&output);
+    let output = workspace.run_stream_json(&server, "use the network");
+    let results = tool_outcomes(&output);
     assert_eq!(results.len(), 4, "{results:?}\nstderr: {}", stderr(&output));
     assert!(
         results[0].1.contains("hello-from-outside /plain"),

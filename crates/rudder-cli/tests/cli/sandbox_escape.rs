@@ -9,7 +9,7 @@ use rudder_policy::sandbox::{SandboxStatus, detect};
 use rudder_testkit::{MockServer, Scenario};
 use serde_json::{Value, json};
 
-use super::support::{Workspace, records, result_of, stderr};
+use super::support::{Workspace, result_of, stderr, tool_outcomes};
 
 fn leave(command: &str) -> Value {
     json!({"type": "tool_use", "name": "Bash", "input": {
@@ -40,28 +40,8 @@ fn asking_to_leave_the_sandbox_runs_sandboxed_when_unsandboxed_commands_are_off(
         {"content": [{"type": "text", "text": "Done."}]}
     ]});
     let server = MockServer::spawn(Scenario::from_json_str(&turns.to_string()).unwrap()).unwrap();
-    let output = workspace
-        .rudder(&server)
-        .args([
-            "-p",
-            "write files",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-        ])
-        .output()
-        .unwrap();
-    let results: Vec<(bool, String)> = records(&output)
-        .into_iter()
-        .filter(|record| record["type"] == "user")
-        .flat_map(|record| {
-            record["message"]["content"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|block| (block["is_error"] == true, block["content"].to_string()))
-        .collect();
+    let output = workspace.run_stream_json(&server, "write files");
+    let results: Vec<(bool, String)> = tool_outcomes(&output);
     assert_eq!(results.len(), 2, "{results:?}\nstderr: {}", stderr(&output));
     assert!(
         !results[0].0 && workspace.repo.join("inside.txt").exists(),

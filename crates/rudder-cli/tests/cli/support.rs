@@ -80,6 +80,15 @@ impl Workspace {
         command
     }
 
+    /// Runs `rudder -p <prompt> --output-format stream-json --verbose`
+    /// here against `server` and waits for it.
+    pub fn run_stream_json(&self, server: &MockServer, prompt: &str) -> Output {
+        self.rudder(server)
+            .args(["-p", prompt, "--output-format", "stream-json", "--verbose"])
+            .output()
+            .expect("rudder runs")
+    }
+
     /// `rudder` as [`Workspace::rudder`], speaking `provider`'s wire format
     /// to `server`: for OpenAI, `--provider openai --model`
     /// [`OPENAI_MODEL`] with `OPENAI_BASE_URL` and `OPENAI_API_KEY`, and no
@@ -196,6 +205,22 @@ pub fn result_of(output: &Output) -> Value {
         stderr(output)
     );
     last
+}
+
+/// Every `tool_result` block of a stream-json run, in order, as
+/// `(is_error, content as JSON text)`.
+pub fn tool_outcomes(output: &Output) -> Vec<(bool, String)> {
+    records(output)
+        .into_iter()
+        .filter(|record| record["type"] == "user")
+        .flat_map(|record| {
+            record["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|block| (block["is_error"] == true, block["content"].to_string()))
+        .collect()
 }
 
 /// stderr as text.
