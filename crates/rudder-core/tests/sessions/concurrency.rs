@@ -3,8 +3,8 @@
 //!
 //! Size: 16 sessions × `RUDDER_CONCURRENT_TURNS` turns, in process against
 //! one scripted server, tools off so requests stay small. The default is 50
-//! turns (about 10 s on 2 cores); the 200 (`RUDDER_CONCURRENT_TURNS=200`)
-//! takes about 80 s, most of it in the fsync at each turn end. The work
+//! turns; `.ci/run` sets the 200 (`RUDDER_CONCURRENT_TURNS=200`,
+//! about 20 s on 2 cores, most of it in the fsync at each turn end). The work
 //! grows with sessions × turns (fsyncs) and sessions × turns² (bytes sent).
 
 use std::collections::HashSet;
