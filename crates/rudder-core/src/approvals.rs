@@ -41,21 +41,23 @@ pub struct SavedUpdate {
 }
 
 impl SavedUpdate {
-    /// The notice a front end shows for this save: its level and text.
+    /// The notice a front end shows for this save (an added or a removed
+    /// rule alike): its level and text.
     pub fn notice(&self) -> (NoticeLevel, String) {
         if self.waits_for_trust {
             (
                 NoticeLevel::Warning,
                 format!(
-                    "Saved the approval to {}. It holds for this session; in later sessions it applies once \
-                     this folder is trusted (`rudder trust`), like every permission in the project's files.",
+                    "Saved the permission change to {}. It holds for this session; in later \
+                     sessions it applies once this folder is trusted (`rudder trust`), like every \
+                     permission in the project's files.",
                     self.file.display()
                 ),
             )
         } else {
             (
                 NoticeLevel::Info,
-                format!("Saved the approval to {}.", self.file.display()),
+                format!("Saved the permission change to {}.", self.file.display()),
             )
         }
     }
