@@ -7,17 +7,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
-use std::time::Duration;
 
 use common::*;
 use rudder_mcp::config::{RemoteSpec, ServerSpec};
 use rudder_mcp::{McpManager, ServerPhase};
-use rudder_protocol::ContentBlock;
-use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 fn http_server(
     name: &str,
@@ -31,46 +26,18 @@ fn http_server(
     )
 }
 
-async fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_over_streamable_http() {
     let Some(everything) = require_server("server-everything") else {
         return;
     };
-    let port = free_port().await;
-    let mut server = tokio::process::Command::new("node")
-        .arg(&everything)
-        .arg("streamableHttp")
-        .env("PORT", port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "server did not listen"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
+    let server = EverythingServer::listen(&everything, "streamableHttp").await;
     let dir = tempfile::tempdir().unwrap();
     let headers = BTreeMap::from([("X-Rudder-Test".to_owned(), "1".to_owned())]);
     let manager = McpManager::start(
         vec![http_server(
             "web",
-            format!("http://127.0.0.1:{port}/mcp"),
+            format!("http://127.0.0.1:{}/mcp", server.port),
             headers,
         )],
         options(dir.path()),
@@ -79,31 +46,9 @@ async fn everything_over_streamable_http() {
     let status = connected(&manager, "web", 30).await;
     assert_eq!(status.transport, "http");
     assert!(status.pid.is_none());
-    assert!(
-        manager
-            .tools()
-            .iter()
-            .any(|tool| tool.definition.name == "mcp__web__get-sum")
-    );
-    let cancel = CancellationToken::new();
-    let result = manager
-        .call_tool("mcp__web__get-sum", json!({"a": 2, "b": 40}), &cancel)
-        .await
-        .unwrap();
-    let text = result.content[0].as_text().unwrap().to_owned();
-    assert!(text.contains("42"), "{text}");
-    let echo = manager
-        .call_tool("mcp__web__echo", json!({"message": "over http"}), &cancel)
-        .await
-        .unwrap();
-    assert_eq!(echo.content, vec![ContentBlock::text("Echo: over http")]);
+    assert_sum_and_echo(&manager, "web", "over http").await;
     manager.shutdown().await;
-    let pgid = server.id().unwrap() as i32;
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(pgid),
-        nix::sys::signal::Signal::SIGKILL,
-    );
-    let _ = server.wait().await;
+    server.stop().await;
 }
 
 /// A one-shot-per-connection HTTP server answering every request with

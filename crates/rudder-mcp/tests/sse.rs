@@ -13,7 +13,6 @@ mod common;
 mod sse_server;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -360,59 +359,16 @@ async fn everything_over_legacy_sse() {
     let Some(everything) = require_server("server-everything") else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .unwrap()
-        .port();
-    let mut server = tokio::process::Command::new("node")
-        .arg(&everything)
-        .arg("sse")
-        .env("PORT", port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "server did not listen"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let server = EverythingServer::listen(&everything, "sse").await;
     let dir = tempfile::tempdir().unwrap();
-    let manager = manager_for(format!("http://127.0.0.1:{port}/sse"), 20_000, dir.path());
+    let manager = manager_for(
+        format!("http://127.0.0.1:{}/sse", server.port),
+        20_000,
+        dir.path(),
+    );
     let status = connected(&manager, "legacy", 30).await;
     assert_eq!(status.transport, "sse");
-    assert!(
-        manager
-            .tools()
-            .iter()
-            .any(|tool| tool.definition.name == "mcp__legacy__get-sum")
-    );
-    let cancel = CancellationToken::new();
-    let sum = manager
-        .call_tool("mcp__legacy__get-sum", json!({"a": 2, "b": 40}), &cancel)
-        .await
-        .unwrap();
-    let text = sum.content[0].as_text().unwrap().to_owned();
-    assert!(text.contains("42"), "{text}");
-    let echo = manager
-        .call_tool("mcp__legacy__echo", json!({"message": "over sse"}), &cancel)
-        .await
-        .unwrap();
-    assert_eq!(echo.content, vec![ContentBlock::text("Echo: over sse")]);
+    assert_sum_and_echo(&manager, "legacy", "over sse").await;
     manager.shutdown().await;
-    let pgid = server.id().unwrap() as i32;
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(pgid),
-        nix::sys::signal::Signal::SIGKILL,
-    );
-    let _ = server.wait().await;
+    server.stop().await;
 }

@@ -225,3 +225,88 @@ impl rudder_mcp::ServeHandler for DemoHandler {
         })
     }
 }
+
+/// `server-everything` (at `everything`) serving one remote transport
+/// (`streamableHttp` or `sse`) on a free local port, in its own process
+/// group, which [`EverythingServer::stop`] kills whole.
+pub struct EverythingServer {
+    child: tokio::process::Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl EverythingServer {
+    /// Starts it and waits (up to 30 s) until the port accepts connections.
+    pub async fn listen(everything: &Path, transport: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new("node")
+            .arg(everything)
+            .arg(transport)
+            .env("PORT", port.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server did not listen"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, port }
+    }
+
+    /// Kills its whole process group (node and anything it started).
+    pub async fn stop(mut self) {
+        let pgid = self.child.id().unwrap() as i32;
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pgid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = self.child.wait().await;
+    }
+}
+
+/// Calls `server`'s `get-sum` (2 + 40) and `echo` (`message`) tools through
+/// `manager` and asserts their answers.
+pub async fn assert_sum_and_echo(manager: &McpManager, server: &str, message: &str) {
+    let tools: Vec<String> = manager
+        .tools()
+        .iter()
+        .map(|tool| tool.definition.name.clone())
+        .collect();
+    let sum_tool = format!("mcp__{server}__get-sum");
+    assert!(tools.contains(&sum_tool), "{tools:?}");
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let sum = manager
+        .call_tool(&sum_tool, serde_json::json!({"a": 2, "b": 40}), &cancel)
+        .await
+        .unwrap();
+    let text = sum.content[0].as_text().unwrap().to_owned();
+    assert!(text.contains("42"), "{text}");
+    let echo = manager
+        .call_tool(
+            &format!("mcp__{server}__echo"),
+            serde_json::json!({ "message": message }),
+            &cancel,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        echo.content,
+        vec![rudder_protocol::ContentBlock::text(format!(
+            "Echo: {message}"
+        ))]
+    );
+}
