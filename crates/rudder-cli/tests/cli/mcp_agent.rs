@@ -267,28 +267,28 @@ fn echo_through_the_agent(entry: Value, message: &str) -> String {
 
 #[test]
 fn everything_over_streamable_http() {
-    let Some(everything) = require_server("server-everything") else {
-        return;
-    };
-    let (mut http_server, port) = everything_listening(&everything, "streamableHttp");
-    let url = format!("http://127.0.0.1:{port}/mcp");
-    let echoed = echo_through_the_agent(json!({"type": "http", "url": url}), "over http");
-    let _ = http_server.kill();
-    let _ = http_server.wait();
-    assert_eq!(echoed, "Echo: over http");
+    echo_over_remote("streamableHttp", "http", "/mcp");
 }
 
 #[test]
 fn everything_over_legacy_sse() {
+    echo_over_remote("sse", "sse", "/sse");
+}
+
+/// Serves server-everything over its `transport` (`streamableHttp` or
+/// `sse`) and has the agent call its echo tool through an MCP config of
+/// `kind` (`http` or `sse`) pointing at `path`.
+fn echo_over_remote(transport: &str, kind: &str, path: &str) {
     let Some(everything) = require_server("server-everything") else {
         return;
     };
-    let (mut sse_server, port) = everything_listening(&everything, "sse");
-    let url = format!("http://127.0.0.1:{port}/sse");
-    let echoed = echo_through_the_agent(json!({"type": "sse", "url": url}), "over sse");
-    let _ = sse_server.kill();
-    let _ = sse_server.wait();
-    assert_eq!(echoed, "Echo: over sse");
+    let (mut server, port) = everything_listening(&everything, transport);
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let message = format!("over {kind}");
+    let echoed = echo_through_the_agent(json!({"type": kind, "url": url}), &message);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(echoed, format!("Echo: {message}"));
 }
 
 #[test]
